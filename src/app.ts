@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Container } from './container.ts';
+import { registerAccessHooks } from './http/access.ts';
+import { registerErrorHandlers } from './http/errors.ts';
+import { registerRoutes } from './http/routes.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Builds the HTTP app around a container; the listener lives apart (server.ts), tests use inject(). */
+export async function buildApp(c: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: c.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: c.config.trustProxy,
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  await app.register(fastifyCookie, { secret: c.config.secretKey });
+  await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'herald_csrf',
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: c.config.secureCookies },
+  });
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: c.config.secureCookies ? [] : null,
+      },
+    },
+    hsts: c.config.secureCookies,
+  });
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifyStatic, {
+    root: [path.join(root, 'node_modules/@picocss/pico/css'), path.join(root, 'public')],
+    prefix: '/assets/',
+    allowedPath: (pathName) => pathName === '/pico.min.css' || pathName === '/app.css',
+    maxAge: '1h',
+  });
+
+  let adminExists = false;
+  const isSetupNeeded = async () => {
+    if (adminExists) return false;
+    adminExists = !(await c.auth.isSetupNeeded());
+    return !adminExists;
+  };
+
+  registerErrorHandlers(app, c.mail.transportKind === 'dev-mailbox');
+  registerAccessHooks(app, { auth: c.auth, isSetupNeeded });
+  registerRoutes(app, c);
+  return app;
+}

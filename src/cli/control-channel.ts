@@ -1,0 +1,79 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { CliCommand, CommandResult } from './commands.ts';
+
+/**
+ * While a server holds the embedded database, CLI commands reach it here: a loopback-only HTTP
+ * listener, authenticated by a secret in a file only the data directory's owner can read.
+ */
+const controlFile = (dataDir: string) => path.join(dataDir, 'control.json');
+
+interface ControlInfo {
+  pid: number;
+  port: number;
+  secret: string;
+}
+
+export interface ControlServer {
+  close(): Promise<void>;
+}
+
+export async function startControlServer(
+  dataDir: string,
+  execute: (command: CliCommand) => Promise<CommandResult>,
+): Promise<ControlServer> {
+  const secret = randomBytes(32).toString('hex');
+  const expected = Buffer.from(secret);
+  const server = http.createServer((request, response) => {
+    const given = Buffer.from(String(request.headers['x-herald-secret'] ?? ''));
+    if (request.method !== 'POST' || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      response.writeHead(403).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > 64 * 1024) request.destroy();
+      else chunks.push(chunk);
+    });
+    request.on('end', async () => {
+      let result: CommandResult;
+      try {
+        result = await execute(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliCommand);
+      } catch (error) {
+        result = { code: 1, output: `Error: ${(error as Error).message}` };
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const info: ControlInfo = { pid: process.pid, port: (server.address() as AddressInfo).port, secret };
+  const file = controlFile(dataDir);
+  writeFileSync(`${file}.tmp`, JSON.stringify(info), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  return {
+    async close() {
+      try {
+        const current = JSON.parse(readFileSync(file, 'utf8')) as ControlInfo;
+        if (current.pid === process.pid) unlinkSync(file);
+      } catch {}
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Sends a command to the server holding the data directory; throws when it cannot be reached. */
+export async function forwardCommand(dataDir: string, command: CliCommand): Promise<CommandResult> {
+  const info = JSON.parse(readFileSync(controlFile(dataDir), 'utf8')) as ControlInfo;
+  const response = await fetch(`http://127.0.0.1:${info.port}/run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-herald-secret': info.secret },
+    body: JSON.stringify(command),
+  });
+  if (!response.ok) throw new Error(`the running server refused the command (HTTP ${response.status})`);
+  return (await response.json()) as CommandResult;
+}

@@ -1,0 +1,128 @@
+import 'dotenv/config';
+import { Command, CommanderError, Option } from 'commander';
+import pino from 'pino';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { createContainer } from '../container.ts';
+import { DataDirLockedError, readLiveHolder } from '../db/data-dir-lock.ts';
+import { roles } from '../permissions.ts';
+import { startServer } from '../server.ts';
+import { type CliCommand, type CommandResult, executeCommand } from './commands.ts';
+import { forwardCommand } from './control-channel.ts';
+
+/**
+ * Runs a command here, or, when a running server holds the embedded database, through it:
+ * PGlite must never be opened by two processes.
+ */
+async function runDatabaseCommand(config: Config, command: CliCommand): Promise<CommandResult> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!config.databaseUrl) {
+      const holder = readLiveHolder(config.dataDir);
+      if (holder) {
+        try {
+          return await forwardCommand(config.dataDir, command);
+        } catch (error) {
+          return {
+            code: 1,
+            output: `Error: the data directory is held by PID ${holder.pid} (${holder.command}), which did not take the command: ${(error as Error).message}`,
+          };
+        }
+      }
+    }
+    try {
+      const container = await createContainer(config, { command: `herald ${command.name}`, logger: quietLogger(config) });
+      try {
+        return await executeCommand(container, command);
+      } finally {
+        await container.close();
+      }
+    } catch (error) {
+      // A server took the lock between our check and our open: go through it instead.
+      if (error instanceof DataDirLockedError) continue;
+      throw error;
+    }
+  }
+  return { code: 1, output: 'Error: the data directory is busy; try again.' };
+}
+
+/** The CLI prints its own results; of the machinery's logs only warnings and errors go to stderr. */
+const quietLogger = (config: Config) =>
+  pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel }, pino.destination(2));
+
+async function finish(result: CommandResult): Promise<never> {
+  (result.code === 0 ? process.stdout : process.stderr).write(`${result.output}\n`);
+  process.exit(result.code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let config: Config;
+  const program = new Command('herald')
+    .description('Herald: self-hosted e-mail mailings')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .hook('preAction', () => {
+      config = loadConfig();
+    });
+
+  program
+    .command('start')
+    .description('run the web app and the background workers in one process')
+    .action(async () => {
+      const server = await startServer(config);
+      server.container.logger.info(`Herald is listening on ${config.baseUrl}`);
+      const shutdown = async (signal: string) => {
+        server.container.logger.info({ signal }, 'shutting down');
+        await server.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown('SIGINT'));
+      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => finish(await runDatabaseCommand(config, { name: 'migrate' })));
+
+  program
+    .command('create-admin')
+    .description('create an admin account (confirmed, no e-mail needed)')
+    .requiredOption('--email <email>', 'the admin’s e-mail address')
+    .requiredOption('--password <password>', 'the admin’s password (at least 10 characters)')
+    .option('--name <full name>', 'the admin’s full name', 'Administrator')
+    .action(async (options: { email: string; password: string; name: string }) =>
+      finish(
+        await runDatabaseCommand(config, {
+          name: 'create-admin',
+          email: options.email,
+          password: options.password,
+          fullName: options.name,
+        }),
+      ),
+    );
+
+  program
+    .command('set-role')
+    .description('give a user another role')
+    .argument('<email>', 'the user’s e-mail address')
+    .addArgument(new Command().createArgument('<role>', `one of: ${roles.join(', ')}`).choices(roles))
+    .addOption(new Option('--reason <text>', 'why, for the audit log'))
+    .action(async (email: string, role: string, options: { reason?: string }) =>
+      finish(await runDatabaseCommand(config, { name: 'set-role', email, role, reason: options.reason })),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    if (error instanceof DataDirLockedError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`Error: ${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { type DatabaseHandle, openDatabase, queryRows, runMigrations } from './db/client.ts';
+import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
+import { createAuditRepository } from './features/audit/audit.repository.ts';
+import { createAuditService } from './features/audit/audit.service.ts';
+import { createAuthRepository } from './features/auth/auth.repository.ts';
+import { createAuthService } from './features/auth/auth.service.ts';
+import { createMailRepository } from './features/mail/mail.repository.ts';
+import { createDevMailboxTransport, createMailService, createSmtpTransport } from './features/mail/mail.service.ts';
+import { createUsersRepository } from './features/users/users.repository.ts';
+import { createUsersService } from './features/users/users.service.ts';
+import { type Clock, systemClock } from './lib/clock.ts';
+import { createJobQueue } from './lib/jobs.ts';
+import { createMemoryThrottle } from './lib/throttle.ts';
+
+export interface ContainerOptions {
+  /** `memory://` keeps PGlite in memory (tests); otherwise PGlite lives in DATA_DIR/pgdata. */
+  pgliteDir?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** The command holding the data-directory lock, for the message a second process shows. */
+  command?: string;
+}
+
+/**
+ * The composition root: builds the database, mail, clock, job queue and services once and hands
+ * them down. Tests build it with PGlite in memory and a local SMTP server.
+ */
+export async function createContainer(config: Config, options: ContainerOptions = {}) {
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, redact: ['*.password', '*.token', 'req.headers.cookie', 'req.headers.authorization'] });
+  const clock = options.clock ?? systemClock;
+  const pgliteDir = options.pgliteDir ?? path.join(config.dataDir, 'pgdata');
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl && pgliteDir !== 'memory://') lock = acquireDataDirLock(config.dataDir, options.command ?? 'herald');
+  let database: DatabaseHandle;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir });
+    await runMigrations(database);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  const { db } = database;
+
+  const jobs = createJobQueue(database, logger);
+  const mailRepository = createMailRepository(db);
+  const transport = config.smtpUrl
+    ? createSmtpTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dkim: config.dkim })
+    : createDevMailboxTransport(mailRepository, logger);
+  const mail = createMailService({ jobs, transport, logger });
+
+  const audit = createAuditService({ repository: createAuditRepository(db) });
+  const usersRepository = createUsersRepository(db);
+  const users = createUsersService({ repository: usersRepository, audit, clock });
+  const auth = createAuthService({
+    config,
+    users: usersRepository,
+    repository: createAuthRepository(db),
+    mail,
+    audit,
+    clock,
+    failuresByAddress: createMemoryThrottle(config.login.windowSeconds, clock),
+    failuresByIp: createMemoryThrottle(config.login.windowSeconds, clock),
+    logger,
+  });
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    db,
+    jobs,
+    mail,
+    mailRepository,
+    audit,
+    users,
+    auth,
+
+    /** True while the database answers. */
+    async isReady(): Promise<boolean> {
+      if (closed) return false;
+      try {
+        await queryRows(db, sql`SELECT 1 AS ok`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    /** Starts the background parts this process runs (transactional mail now; scheduler and sender later). */
+    async startWorkers(): Promise<void> {
+      await jobs.start();
+      await mail.startWorker();
+    },
+
+    /** Stops in order: jobs drain, mail closes, the database closes, the lock goes. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await jobs.stop().catch((error) => logger.error({ err: error }, 'stopping jobs failed'));
+      mail.close();
+      await database.close().catch((error) => logger.error({ err: error }, 'closing the database failed'));
+      lock?.release();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;

@@ -1,0 +1,55 @@
+/**
+ * The one error type the services throw. Codes are stable (clients may switch on them);
+ * messages are for people. HTTP statuses live here and nowhere else.
+ */
+export const errorStatus = {
+  VALIDATION_FAILED: 422,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  EMAIL_NOT_CONFIRMED: 403,
+  USER_BLOCKED: 403,
+  FORBIDDEN: 403,
+  CSRF_INVALID: 403,
+  NOT_FOUND: 404,
+  TOKEN_INVALID: 400,
+  TOKEN_EXPIRED: 410,
+  CONFLICT: 409,
+  EMAIL_TAKEN: 409,
+  SETUP_DONE: 404,
+  RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type FieldErrors = Record<string, string>;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly fields: FieldErrors | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { fields?: FieldErrors; retryAfterSeconds?: number } = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+
+  static validation(fields: FieldErrors, message = 'Some fields need attention.'): AppError {
+    return new AppError('VALIDATION_FAILED', message, { fields });
+  }
+
+  static notFound(what = 'Page'): AppError {
+    return new AppError('NOT_FOUND', `${what} not found.`);
+  }
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

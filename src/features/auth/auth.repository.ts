@@ -1,0 +1,119 @@
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { apiTokens, sessions, users, userTokens } from '../../db/schema.ts';
+
+export type TokenPurpose = (typeof userTokens.$inferSelect)['purpose'];
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+export function createAuthRepository(db: Db) {
+  return {
+    async insertSession(values: { tokenHash: string; userId: number; expiresAt: Date; userAgent: string | null }) {
+      const [row] = await db.insert(sessions).values(values).returning({ id: sessions.id });
+      return row;
+    },
+
+    /** The session's user, if the session exists and has not expired. */
+    async findSessionUser(tokenHash: string, now: Date) {
+      const [row] = await db
+        .select({ sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, user: users })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)));
+      return row ?? null;
+    },
+
+    async touchSession(sessionId: number, now: Date): Promise<void> {
+      await db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, sessionId));
+    },
+
+    async deleteSessionByHash(tokenHash: string): Promise<void> {
+      await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+    },
+
+    /** Ends every session of a user, except the one given (the one that made the change). */
+    async deleteSessionsOfUser(userId: number, exceptTokenHash?: string): Promise<void> {
+      await db
+        .delete(sessions)
+        .where(
+          exceptTokenHash
+            ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, exceptTokenHash))
+            : eq(sessions.userId, userId),
+        );
+    },
+
+    async insertUserToken(values: { userId: number; purpose: TokenPurpose; tokenHash: string; expiresAt: Date }) {
+      await db.insert(userTokens).values(values);
+    },
+
+    async findUserToken(tokenHash: string, purpose: TokenPurpose) {
+      const [row] = await db
+        .select()
+        .from(userTokens)
+        .where(and(eq(userTokens.tokenHash, tokenHash), eq(userTokens.purpose, purpose)));
+      return row ?? null;
+    },
+
+    /** Marks a token used if it still is usable; exactly one caller wins a race for the same token. */
+    async consumeUserToken(tokenHash: string, purpose: TokenPurpose, now: Date) {
+      const [row] = await db
+        .update(userTokens)
+        .set({ usedAt: now })
+        .where(
+          and(
+            eq(userTokens.tokenHash, tokenHash),
+            eq(userTokens.purpose, purpose),
+            isNull(userTokens.usedAt),
+            gt(userTokens.expiresAt, now),
+          ),
+        )
+        .returning();
+      return row ?? null;
+    },
+
+    /** Older unused tokens of the same purpose stop working when a new one is sent. */
+    async expireUserTokens(userId: number, purpose: TokenPurpose, now: Date): Promise<void> {
+      await db
+        .update(userTokens)
+        .set({ usedAt: now })
+        .where(and(eq(userTokens.userId, userId), eq(userTokens.purpose, purpose), isNull(userTokens.usedAt)));
+    },
+
+    async insertApiToken(values: { userId: number; name: string; tokenHash: string; prefix: string }) {
+      const [row] = await db.insert(apiTokens).values(values).returning();
+      return row as ApiTokenRow;
+    },
+
+    async listApiTokens(userId: number): Promise<ApiTokenRow[]> {
+      return db
+        .select()
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+        .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+    },
+
+    /** Revokes one of the user's own tokens; another user's token id matches nothing. */
+    async revokeApiToken(userId: number, tokenId: number, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(apiTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
+        .returning({ id: apiTokens.id });
+      return rows.length > 0;
+    },
+
+    async findApiTokenUser(tokenHash: string) {
+      const [row] = await db
+        .select({ tokenId: apiTokens.id, user: users })
+        .from(apiTokens)
+        .innerJoin(users, eq(users.id, apiTokens.userId))
+        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+      return row ?? null;
+    },
+
+    async touchApiToken(tokenId: number, now: Date): Promise<void> {
+      await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, tokenId));
+    },
+  };
+}
+
+export type AuthRepository = ReturnType<typeof createAuthRepository>;

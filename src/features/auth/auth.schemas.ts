@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { emailAddress, newPassword, singleLine } from '../../lib/validation.ts';
+
+const passwords = { password: newPassword, passwordConfirm: z.string() };
+const passwordsMatch: [(value: { password: string; passwordConfirm: string }) => boolean, { path: string[]; message: string }] = [
+  (value) => value.password === value.passwordConfirm,
+  { path: ['passwordConfirm'], message: 'The two passwords do not match.' },
+];
+
+export const registerSchema = z
+  .object({ email: emailAddress, fullName: singleLine(200, 'Full name'), ...passwords })
+  .refine(...passwordsMatch)
+  .refine((value) => value.password.toLowerCase() !== value.email, {
+    path: ['password'],
+    message: 'Password must not be your e-mail address.',
+  });
+export type RegisterInput = z.infer<typeof registerSchema>;
+
+export const setupSchema = registerSchema;
+
+export const loginSchema = z.object({
+  email: emailAddress,
+  password: z.string().min(1, 'Password is required.').max(1000, 'Password is too long.'),
+});
+
+export const emailOnlySchema = z.object({ email: emailAddress });
+
+export const resetPasswordSchema = z.object(passwords).refine(...passwordsMatch);
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, 'Enter your current password.').max(1000, 'Password is too long.'),
+    ...passwords,
+  })
+  .refine(...passwordsMatch);
+
+export const apiTokenSchema = z.object({ name: singleLine(100, 'Name') });
+
+/** Tokens in links are base64url of 32 bytes; anything else is refused before a lookup. */
+export const linkToken = z.string().regex(/^[A-Za-z0-9_-]{20,100}$/);

@@ -1,0 +1,49 @@
+import { AppError } from '../../errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { emailAddress, parseInput } from '../../lib/validation.ts';
+import { type Actor, can } from '../../permissions.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { UserRow, UsersRepository } from './users.repository.ts';
+import { profileSchema, roleSchema } from './users.schemas.ts';
+
+/** Profiles and roles. Role changes are admin-only and audit-logged. */
+export function createUsersService(deps: { repository: UsersRepository; audit: AuditService; clock: Clock }) {
+  return {
+    async getProfile(actor: Actor): Promise<UserRow> {
+      const user = await deps.repository.findById(actor.userId);
+      if (!user) throw AppError.notFound('User');
+      return user;
+    },
+
+    async updateProfile(actor: Actor, input: unknown): Promise<UserRow> {
+      const data = parseInput(profileSchema, input);
+      const user = await deps.repository.updateProfile(actor.userId, data, deps.clock.now());
+      if (!user) throw AppError.notFound('User');
+      return user;
+    },
+
+    /** Gives a user another role; `actor` is null for the CLI, which acts with the operator's authority. */
+    async changeRole(actor: Actor | null, emailInput: string, roleInput: string, reason?: string): Promise<UserRow> {
+      if (actor && !can(actor, 'users:change_role')) throw new AppError('FORBIDDEN', 'Only admins can change roles.');
+      const email = parseInput(emailAddress, emailInput);
+      const role = parseInput(roleSchema, roleInput);
+      const user = await deps.repository.findByEmail(email);
+      if (!user) throw AppError.notFound('User');
+      if (actor && user.id === actor.userId) throw new AppError('FORBIDDEN', 'You cannot change your own role.');
+      if (user.role === role) return user;
+      const updated = await deps.repository.updateRole(user.id, role, deps.clock.now());
+      if (!updated) throw AppError.notFound('User');
+      await deps.audit.record({
+        actor: actor ?? 'cli',
+        action: 'user.role_changed',
+        targetType: 'user',
+        targetId: user.id,
+        reason: reason ?? null,
+        details: { from: user.role, to: role, email: user.email },
+      });
+      return updated;
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

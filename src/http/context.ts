@@ -1,0 +1,88 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { Permission } from '../permissions.ts';
+import type { Flash, PageContext } from '../views/layout.tsx';
+
+/**
+ * Who may reach a route: anyone (`public`), only signed-out visitors (`guest`), any signed-in
+ * user (`signed-in`), or a signed-in user holding a permission of the table.
+ */
+export type Access = 'public' | 'guest' | 'signed-in' | Permission;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: import('../permissions.ts').Actor | null;
+    sessionToken: string | null;
+    flash: Flash | null;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+export const SESSION_COOKIE = 'herald_session';
+const FLASH_COOKIE = 'herald_flash';
+
+export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
+
+export const assets = { css: '/assets/pico.min.css', appCss: '/assets/app.css' };
+
+/** Reads (and clears) the flash message left by the previous redirect. */
+export function readFlash(request: FastifyRequest, reply: FastifyReply): Flash | null {
+  const raw = request.cookies[FLASH_COOKIE];
+  if (!raw) return null;
+  reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  const unsigned = request.unsignCookie(raw);
+  if (!unsigned.valid || !unsigned.value) return null;
+  try {
+    const parsed = JSON.parse(unsigned.value) as Flash;
+    return typeof parsed.message === 'string' && ['success', 'error', 'info'].includes(parsed.kind) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Redirects after a successful form (POST → redirect → GET) with a message for the next page. */
+export function redirectWithFlash(reply: FastifyReply, url: string, kind: Flash['kind'], message: string) {
+  reply.setCookie(FLASH_COOKIE, JSON.stringify({ kind, message }), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    signed: true,
+    maxAge: 60,
+  });
+  return reply.redirect(url, 303);
+}
+
+export function pageContext(request: FastifyRequest, reply: FastifyReply, devMailbox: boolean): PageContext {
+  return {
+    actor: request.actor,
+    csrfToken: reply.generateCsrf(),
+    flash: request.flash,
+    path: request.url.split('?')[0] ?? '/',
+    devMailbox,
+    assets,
+  };
+}
+
+/** Sends a rendered page: HTML5 doctype, no caching of personal pages. */
+export function sendPage(reply: FastifyReply, page: VNode, status = 200) {
+  const personal = reply.request.actor !== null;
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', personal ? 'private, no-store' : 'no-cache')
+    .send(`<!doctype html>${renderToString(page)}`);
+}
+
+/** A string value from a form body (first one if repeated), or undefined. */
+export function formValues(body: unknown): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') values[key] = first;
+  }
+  return values;
+}

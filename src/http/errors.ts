@@ -1,0 +1,59 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode, isAppError } from '../errors.ts';
+import { ErrorPage } from '../views/error-page.tsx';
+import { isApiRequest, pageContext, sendPage } from './context.ts';
+
+/** Maps Fastify's own errors (body too large, bad content type, CSRF, rate limit) to our codes. */
+function toAppError(error: FastifyError): AppError | null {
+  const byFastifyCode: Record<string, [ErrorCode, string]> = {
+    FST_CSRF_INVALID_TOKEN: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
+    FST_CSRF_MISSING_SECRET: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
+    FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request is too large.'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['BAD_REQUEST', 'This content type is not accepted here.'],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['BAD_REQUEST', 'The request body is empty.'],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['BAD_REQUEST', 'The request body is not valid JSON.'],
+  };
+  const known = error.code ? byFastifyCode[error.code] : undefined;
+  if (known) return new AppError(known[0], known[1]);
+  if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'Too many requests. Try again later.');
+  if (error.validation) return new AppError('BAD_REQUEST', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new AppError('BAD_REQUEST', error.message);
+  return null;
+}
+
+/** Sends an AppError as a problem document (API) or an error page (everything else). */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, devMailbox: boolean) {
+  if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
+  if (isApiRequest(request) || request.headers.accept === 'application/json') {
+    return reply
+      .code(error.status)
+      .type('application/problem+json')
+      .send({
+        type: `https://herald.invalid/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+        title: error.message,
+        status: error.status,
+        code: error.code,
+        ...(error.fields ? { errors: error.fields } : {}),
+      });
+  }
+  return sendPage(
+    reply,
+    ErrorPage({ ctx: pageContext(request, reply, devMailbox), status: error.status, message: error.message }),
+    error.status,
+  );
+}
+
+export function registerErrorHandlers(app: FastifyInstance, devMailbox: boolean) {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    const error = isAppError(raw) ? raw : toAppError(raw);
+    if (error) return sendError(request, reply, error, devMailbox);
+    request.log.error({ err: raw }, 'unhandled error');
+    return sendError(
+      request,
+      reply,
+      new AppError('INTERNAL', 'Something went wrong on our side. It has been logged.'),
+      devMailbox,
+    );
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, AppError.notFound(), devMailbox));
+}
