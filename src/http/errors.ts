@@ -9,7 +9,7 @@ function toAppError(error: FastifyError): AppError | null {
     FST_CSRF_INVALID_TOKEN: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
     FST_CSRF_MISSING_SECRET: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
     FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request is too large.'],
-    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['BAD_REQUEST', 'This content type is not accepted here.'],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here.'],
     FST_ERR_CTP_EMPTY_JSON_BODY: ['BAD_REQUEST', 'The request body is empty.'],
     FST_ERR_CTP_INVALID_JSON_BODY: ['BAD_REQUEST', 'The request body is not valid JSON.'],
   };

@@ -13,7 +13,10 @@ export const PASSWORD = 'a-long-test-password-42';
 export const uniqueEmail = (label = 'user') => `${label}-${randomBytes(5).toString('hex')}@example.com`;
 
 /** A confirmed user inserted directly (for tests that are not about registration). */
-export async function createUser(c: Container, options: { role?: Role; email?: string; fullName?: string } = {}): Promise<UserRow> {
+export async function createUser(
+  c: Container,
+  options: { role?: Role; email?: string; fullName?: string } = {},
+): Promise<UserRow> {
   const user = await createUsersRepository(c.db).insert({
     email: options.email ?? uniqueEmail(options.role ?? 'user'),
     fullName: options.fullName ?? 'Test Person',

@@ -36,7 +36,11 @@ export class Agent {
 
   /** A token from a form Herald rendered for this client. */
   async csrfToken(): Promise<string> {
-    if (!this.csrf) await this.get('/password-reset');
+    if (!this.csrf) {
+      const page = await this.get('/password-reset');
+      // Before setup every page leads to /setup, which has a form too.
+      if (page.statusCode === 303 && page.headers.location) await this.get(String(page.headers.location));
+    }
     if (!this.csrf) throw new Error('no CSRF token found in the page');
     return this.csrf;
   }
@@ -61,7 +65,13 @@ export class Agent {
     const headers: Record<string, string> = { cookie: this.cookieHeader() };
     if (method !== 'GET') headers['x-csrf-token'] = await this.csrfToken();
     return this.remember(
-      await this.app.inject({ method, url, remoteAddress: this.ip, headers, ...(body === undefined ? {} : { payload: body as object }) }),
+      await this.app.inject({
+        method,
+        url,
+        remoteAddress: this.ip,
+        headers,
+        ...(body === undefined ? {} : { payload: body as object }),
+      }),
     );
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Container, createContainer } from '../../src/container.ts';
@@ -27,7 +28,7 @@ export interface TestApp {
  * real SMTP server on loopback (or the dev mailbox when `devMailbox` is set).
  */
 export async function createTestApp(
-  options: { devMailbox?: boolean; env?: Record<string, string>; clock?: Clock } = {},
+  options: { devMailbox?: boolean; env?: Record<string, string>; clock?: Clock; logger?: Logger; pgliteDir?: string } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'herald-test-'));
   const smtp = options.devMailbox ? null : await new TestSmtpServer().start();
@@ -42,7 +43,11 @@ export async function createTestApp(
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
-  const c = await createContainer(config, { pgliteDir: 'memory://', ...(options.clock ? { clock: options.clock } : {}) });
+  const c = await createContainer(config, {
+    pgliteDir: options.pgliteDir ?? 'memory://',
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   const app = await buildApp(c);
   await app.ready();
   await c.startWorkers();

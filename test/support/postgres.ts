@@ -11,7 +11,7 @@ import pg from 'pg';
  */
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -58,7 +58,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url: `postgres://herald:herald@127.0.0.1:${port}/postgres`,
     async stop() {
-      spawnSync(path.join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { ...ids, cwd: dir, stdio: 'ignore' });
+      spawnSync(path.join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], {
+        ...ids,
+        cwd: dir,
+        stdio: 'ignore',
+      });
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AppError } from '../errors.ts';
+import { emailAddress, newPassword, parseInput, singleLine, timeZone } from './validation.ts';
+
+test('e-mail addresses are trimmed and lower-cased; header injection is refused', () => {
+  assert.equal(parseInput(emailAddress, '  Ada@Example.COM '), 'ada@example.com');
+  for (const bad of ['', 'plain', 'a@b', 'a@b.c\r\nBcc: x@y.z', 'a@b.c\n', `${'a'.repeat(250)}@b.cc`, 'a b@c.de']) {
+    assert.throws(() => parseInput(emailAddress, bad), AppError, JSON.stringify(bad));
+  }
+});
+
+test('single-line text refuses control characters and overlong values', () => {
+  const name = singleLine(10, 'Name');
+  assert.equal(parseInput(name, '  Ada  '), 'Ada');
+  for (const bad of ['', '   ', 'a\rb', 'a\nb', 'a\u0000b', 'a\tb', 'x'.repeat(11)]) {
+    assert.throws(() => parseInput(name, bad), AppError, JSON.stringify(bad));
+  }
+  assert.equal(parseInput(name, 'Лавлейс'), 'Лавлейс', 'non-ASCII is fine');
+});
+
+test('password rules: length, common passwords, variety', () => {
+  assert.equal(parseInput(newPassword, 'correct horse battery'), 'correct horse battery');
+  for (const bad of ['short', 'password123', 'aaaaaaaaaaaa', 'abababababab', 'x'.repeat(201)]) {
+    assert.throws(() => parseInput(newPassword, bad), AppError, bad);
+  }
+});
+
+test('time zones must be known IANA names', () => {
+  assert.equal(parseInput(timeZone, 'Europe/Moscow'), 'Europe/Moscow');
+  assert.equal(parseInput(timeZone, 'UTC'), 'UTC');
+  assert.throws(() => parseInput(timeZone, 'Mars/Olympus'), AppError);
+});
+
+test('parseInput reports one message per field', () => {
+  try {
+    parseInput(emailAddress, 42);
+    assert.fail('should throw');
+  } catch (error) {
+    assert.ok(error instanceof AppError);
+    assert.equal(error.code, 'VALIDATION_FAILED');
+    assert.ok(error.fields?._form);
+  }
+});
