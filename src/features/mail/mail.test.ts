@@ -36,7 +36,7 @@ describe('without SMTP_URL: the dev mailbox', () => {
       const captured = nextCapturedMail(t.c, email);
       await register(new Agent(t.app), email);
       const mail = await captured;
-      const link = mail.links?.[0];
+      const link = mail.links?.[0] ?? '';
       assert.ok(link?.startsWith('http://localhost:3000/confirm/'));
       assert.ok(
         lines.some((line) => line.includes(link) && line.includes('dev mailbox')),

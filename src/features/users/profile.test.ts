@@ -90,7 +90,7 @@ describe('API tokens', () => {
     const { user, agent } = await signedIn(t);
     const created = await agent.post('/profile/tokens', { name: 'deploy script' });
     assert.equal(created.statusCode, 201);
-    const token = /id="new-token">([^<]+)</.exec(created.body)?.[1];
+    const token = /id="new-token">([^<]+)</.exec(created.body)?.[1] ?? '';
     assert.ok(token?.startsWith('hrd_'));
 
     const list = await agent.get('/profile/tokens');
