@@ -15,7 +15,7 @@ export class ConfigError extends Error {
 }
 
 const urlWithProtocols = (protocols: string[]) =>
-  z.url().refine((value) => protocols.includes(new URL(value).protocol), {
+  z.url().refine((value) => URL.canParse(value) && protocols.includes(new URL(value).protocol), {
     message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   });
 
@@ -100,18 +100,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY ?? readOrCreateSecret(dataDir),
     dkim:
       e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY
-        ? { domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY }
+        ? Object.freeze({ domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY })
         : undefined,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true',
-    login: {
+    login: Object.freeze({
       maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
-    },
+    }),
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     sessionTtlDays: e.SESSION_TTL_DAYS,
-    sending: { ratePerSecond: e.SEND_RATE_PER_SECOND, poolSize: e.SMTP_POOL_SIZE },
+    sending: Object.freeze({ ratePerSecond: e.SEND_RATE_PER_SECOND, poolSize: e.SMTP_POOL_SIZE }),
   });
 }
 

@@ -1,9 +1,10 @@
 import 'dotenv/config';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { createContainer } from '../container.ts';
-import { DataDirLockedError, readLiveHolder } from '../db/data-dir-lock.ts';
+import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-dir-lock.ts';
 import { roles } from '../permissions.ts';
 import { startServer } from '../server.ts';
 import { type CliCommand, type CommandResult, executeCommand } from './commands.ts';
@@ -14,18 +15,16 @@ import { forwardCommand } from './control-channel.ts';
  * PGlite must never be opened by two processes.
  */
 async function runDatabaseCommand(config: Config, command: CliCommand): Promise<CommandResult> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
     if (!config.databaseUrl) {
       const holder = readLiveHolder(config.dataDir);
+      if (holder && isServer(holder)) return forwardTo(config, command, holder);
+      // Another CLI command holds the directory for a moment: wait for it rather than fail.
       if (holder) {
-        try {
-          return await forwardCommand(config.dataDir, command);
-        } catch (error) {
-          return {
-            code: 1,
-            output: `Error: the data directory is held by PID ${holder.pid} (${holder.command}), which did not take the command: ${(error as Error).message}`,
-          };
-        }
+        if (Date.now() > deadline) return { code: 1, output: `Error: ${new DataDirLockedError(holder, '').message}` };
+        await delay(200);
+        continue;
       }
     }
     try {
@@ -36,12 +35,24 @@ async function runDatabaseCommand(config: Config, command: CliCommand): Promise<
         await container.close();
       }
     } catch (error) {
-      // A server took the lock between our check and our open: go through it instead.
-      if (error instanceof DataDirLockedError) continue;
+      // Someone took the lock between our check and our open: look again.
+      if (error instanceof DataDirLockedError && Date.now() < deadline) continue;
       throw error;
     }
   }
-  return { code: 1, output: 'Error: the data directory is busy; try again.' };
+}
+
+const isServer = (holder: LockInfo) => holder.command === 'herald start';
+
+async function forwardTo(config: Config, command: CliCommand, holder: LockInfo): Promise<CommandResult> {
+  try {
+    return await forwardCommand(config.dataDir, command);
+  } catch (error) {
+    return {
+      code: 1,
+      output: `Error: the data directory is held by PID ${holder.pid} (${holder.command}), which did not take the command: ${(error as Error).message}`,
+    };
+  }
 }
 
 /** The CLI prints its own results; of the machinery's logs only warnings and errors go to stderr. */

@@ -45,8 +45,8 @@ export function Field(props: {
   const id = `field-${props.name}`;
   const describedBy = [error ? `${id}-error` : '', props.hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
   return (
-    <label for={id}>
-      {props.label}
+    <>
+      <label for={id}>{props.label}</label>
       <input
         id={id}
         name={props.name}
@@ -63,7 +63,7 @@ export function Field(props: {
           {error}
         </small>
       )}
-    </label>
+    </>
   );
 }
 
@@ -77,8 +77,8 @@ export function Select(props: {
   const error = props.errors?.[props.name];
   const id = `field-${props.name}`;
   return (
-    <label for={id}>
-      {props.label}
+    <>
+      <label for={id}>{props.label}</label>
       <select
         id={id}
         name={props.name}
@@ -96,6 +96,6 @@ export function Select(props: {
           {error}
         </small>
       )}
-    </label>
+    </>
   );
 }

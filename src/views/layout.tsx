@@ -86,6 +86,7 @@ export function Layout({ ctx, title, children }: { ctx: PageContext; title: stri
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Herald`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={ctx.assets.css} />
         <link rel="stylesheet" href={ctx.assets.appCss} />
       </head>

@@ -1,26 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './net.ts';
 
 /**
  * A real PostgreSQL 15 server for the test run: initdb + pg_ctl in a temp directory on 127.0.0.1
  * and a free port. PostgreSQL refuses to run as root, so as root it runs as `nobody`.
  */
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface PostgresServer {
   url: string;

@@ -31,6 +31,10 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
       if (!user) throw AppError.notFound('User');
       if (actor && user.id === actor.userId) throw new AppError('FORBIDDEN', 'You cannot change your own role.');
       if (user.role === role) return user;
+      // Without an admin nobody could run the instance, and /setup would open to whoever came first.
+      if (user.role === 'admin' && (await deps.repository.countByRole('admin')) <= 1) {
+        throw new AppError('CONFLICT', 'This is the only admin; make another user admin first.');
+      }
       const updated = await deps.repository.updateRole(user.id, role, deps.clock.now());
       if (!updated) throw AppError.notFound('User');
       await deps.audit.record({
