@@ -94,6 +94,20 @@ describe('headers and cookies', () => {
   });
 });
 
+describe('health', () => {
+  test('/healthz and /readyz answer without a session; /readyz reflects the database', async () => {
+    const health = await t.app.inject({ method: 'GET', url: '/healthz' });
+    assert.deepEqual([health.statusCode, health.json()], [200, { status: 'ok' }]);
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+    assert.deepEqual([ready.statusCode, ready.json()], [200, { status: 'ready' }]);
+    const other = await createTestApp({ devMailbox: true });
+    await other.c.database.close();
+    const down = await other.app.inject({ method: 'GET', url: '/readyz' });
+    assert.deepEqual([down.statusCode, down.json()], [503, { status: 'unavailable' }]);
+    await other.close();
+  });
+});
+
 describe('login throttling', () => {
   test('many failures from one IP across addresses end in 429', async () => {
     const agent = new Agent(t.app, '10.9.9.9');
