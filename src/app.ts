@@ -4,6 +4,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -25,8 +26,16 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie, { secret: c.config.secretKey });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
+  await app.register(fastifyMultipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 } });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
+    // Multipart uploads stream their file, so their form carries the token in the action URL instead of the body.
+    getToken: (request) => {
+      const body = request.body as { _csrf?: unknown } | undefined;
+      const fromQuery = request.isMultipart() ? (request.query as { _csrf?: unknown })._csrf : undefined;
+      const token = body?._csrf ?? fromQuery ?? request.headers['x-csrf-token'] ?? request.headers['csrf-token'];
+      return typeof token === 'string' ? token : undefined;
+    },
     cookieKey: 'herald_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: c.config.secureCookies },
   });

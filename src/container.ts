@@ -10,6 +10,8 @@ import { createAuthRepository } from './features/auth/auth.repository.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
 import { createMailRepository } from './features/mail/mail.repository.ts';
 import { createDevMailboxTransport, createMailService, createSmtpTransport } from './features/mail/mail.service.ts';
+import { createRecipientsRepository } from './features/recipients/recipients.repository.ts';
+import { createRecipientsService } from './features/recipients/recipients.service.ts';
 import { createUsersRepository } from './features/users/users.repository.ts';
 import { createUsersService } from './features/users/users.service.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
@@ -69,6 +71,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     logger,
   });
 
+  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock });
+
   let closed = false;
   return {
     config,
@@ -82,6 +86,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     audit,
     users,
     auth,
+    recipients,
 
     /** True while the database answers. */
     async isReady(): Promise<boolean> {

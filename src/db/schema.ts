@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Schedule } from '../features/mailings/schedule.ts';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -106,4 +107,91 @@ export const auditLog = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('audit_log_created_at_idx').on(t.createdAt), index('audit_log_actor_id_idx').on(t.actorId)],
+);
+
+/** An e-mail address a user mails; unique per owner (another owner may hold the same address). */
+export const recipients = pgTable(
+  'recipients',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    fullName: text('full_name').notNull().default(''),
+    comment: text('comment').notNull().default(''),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('recipients_owner_email_key').on(t.ownerId, t.email)],
+);
+
+/** Addresses an owner's mailings must not mail: unsubscribed, hard-bounced, or suppressed by hand. */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    reason: text('reason', { enum: ['unsubscribed', 'hard_bounce', 'manual'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('suppressions_owner_email_key').on(t.ownerId, t.email)],
+);
+
+/** Subject and body (Markdown or plain text) with {{name}}, {{email}}, {{unsubscribe_url}} placeholders. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    format: text('format', { enum: ['markdown', 'text'] })
+      .notNull()
+      .default('markdown'),
+    ...timestamps,
+  },
+  (t) => [index('messages_owner_id_idx').on(t.ownerId)],
+);
+
+/** A message, its recipients, a schedule and the window it may send in. */
+export const mailings = pgTable(
+  'mailings',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    ownerId: integer('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    messageId: integer('message_id')
+      .notNull()
+      .references(() => messages.id, { onDelete: 'restrict' }),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    timeZone: text('time_zone').notNull(),
+    schedule: jsonb('schedule').$type<Schedule>().notNull(),
+    pausedAt: timestamp('paused_at', { withTimezone: true }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
+    disabledBy: integer('disabled_by').references(() => users.id, { onDelete: 'set null' }),
+    ...timestamps,
+  },
+  (t) => [index('mailings_owner_id_idx').on(t.ownerId), index('mailings_message_id_idx').on(t.messageId)],
+);
+
+export const mailingRecipients = pgTable(
+  'mailing_recipients',
+  {
+    mailingId: integer('mailing_id')
+      .notNull()
+      .references(() => mailings.id, { onDelete: 'cascade' }),
+    recipientId: integer('recipient_id')
+      .notNull()
+      .references(() => recipients.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.mailingId, t.recipientId] }), index('mailing_recipients_recipient_id_idx').on(t.recipientId)],
 );

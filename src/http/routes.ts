@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { Container } from '../container.ts';
 import { createAuthPages } from '../features/auth/auth.pages.tsx';
 import { createDevMailboxPages } from '../features/mail/dev-mailbox.pages.tsx';
+import { createRecipientPages } from '../features/recipients/recipients.pages.tsx';
+import { createRecipientsApi } from '../features/recipients/recipients.routes.ts';
 import { createProfilePages } from '../features/users/profile.pages.tsx';
 import { createUsersApi } from '../features/users/users.routes.ts';
 import { HomePage } from '../views/home.tsx';
@@ -24,6 +26,8 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   const profile = createProfilePages({ users: c.users, auth: c.auth, devMailbox });
   const mailbox = createDevMailboxPages({ mailRepository: c.mailRepository, enabled: devMailbox });
   const usersApi = createUsersApi({ users: c.users, auth: c.auth });
+  const recipients = createRecipientPages({ recipients: c.recipients, devMailbox });
+  const recipientsApi = createRecipientsApi({ recipients: c.recipients });
   const limited = { rateLimited: true };
 
   // Health
@@ -59,6 +63,17 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/profile/tokens', 'tokens:manage', profile.tokens);
   route('POST', '/profile/tokens', 'tokens:manage', profile.createToken);
   route('POST', '/profile/tokens/:id/revoke', 'tokens:manage', profile.revokeToken);
+  route('GET', '/recipients', 'recipients:write', recipients.list);
+  route('POST', '/recipients', 'recipients:write', recipients.create);
+  route('GET', '/recipients/new', 'recipients:write', recipients.newForm);
+  route('GET', '/recipients/import', 'recipients:write', recipients.importForm);
+  route('POST', '/recipients/import', 'recipients:write', recipients.import);
+  route('GET', '/recipients/export.csv', 'recipients:write', recipients.export);
+  route('GET', '/recipients/:id', 'recipients:write', recipients.show);
+  route('GET', '/recipients/:id/edit', 'recipients:write', recipients.editForm);
+  route('POST', '/recipients/:id/edit', 'recipients:write', recipients.update);
+  route('GET', '/recipients/:id/delete', 'recipients:write', recipients.deleteForm);
+  route('POST', '/recipients/:id/delete', 'recipients:write', recipients.delete);
   route('GET', '/dev/mailbox', 'mailbox:read', mailbox.list);
   route('GET', '/dev/mailbox/:id', 'mailbox:read', mailbox.show);
 
@@ -68,4 +83,9 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/api/v1/tokens', 'tokens:manage', usersApi.listTokens);
   route('POST', '/api/v1/tokens', 'tokens:manage', usersApi.createToken);
   route('DELETE', '/api/v1/tokens/:id', 'tokens:manage', usersApi.revokeToken);
+  route('GET', '/api/v1/recipients', 'recipients:write', recipientsApi.list);
+  route('POST', '/api/v1/recipients', 'recipients:write', recipientsApi.create);
+  route('GET', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.show);
+  route('PATCH', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.update);
+  route('DELETE', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.delete);
 }

@@ -1,0 +1,152 @@
+import type { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { stringify } from 'csv-stringify';
+import type { Actor } from '../../permissions.ts';
+import type { RecipientView } from './recipients.repository.ts';
+import { recipientSchema } from './recipients.schemas.ts';
+import type { RecipientsService } from './recipients.service.ts';
+
+const BATCH = 1000;
+const REPORT_LIMIT = 1000;
+const headerAliases: Record<'email' | 'fullName' | 'comment', string[]> = {
+  email: ['email', 'e-mail', 'mail', 'email address', 'e-mail address', 'address', 'почта', 'адрес', 'электронная почта'],
+  fullName: ['name', 'full name', 'fullname', 'full_name', 'фио', 'имя'],
+  comment: ['comment', 'comments', 'note', 'notes', 'комментарий'],
+};
+
+export interface ImportReport {
+  rows: number;
+  imported: number;
+  /** Lines whose address was already in the list or earlier in the file. */
+  duplicates: { line: number; email: string }[];
+  duplicateCount: number;
+  invalid: { line: number; reason: string }[];
+  invalidCount: number;
+}
+
+export class CsvFormatError extends Error {}
+
+/** Cells an export neutralised (a leading quote before a formula character) are read back as they were. */
+const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+
+/**
+ * Streams a CSV file into the actor's recipients: header mapped by name, rows validated, invalid
+ * and duplicate rows reported with their line numbers and skipped, new rows inserted in batches.
+ */
+export async function importRecipientsCsv(
+  service: RecipientsService,
+  actor: Actor,
+  input: Readable,
+  onProgress: (rows: number) => void = () => {},
+): Promise<ImportReport> {
+  const report: ImportReport = { rows: 0, imported: 0, duplicates: [], duplicateCount: 0, invalid: [], invalidCount: 0 };
+  const seen = new Set<string>();
+  let columns: Record<'email' | 'fullName' | 'comment', number> | null = null;
+  let batch: { line: number; email: string; fullName: string; comment: string }[] = [];
+
+  const addInvalid = (line: number, reason: string) => {
+    report.invalidCount++;
+    if (report.invalid.length < REPORT_LIMIT) report.invalid.push({ line, reason });
+  };
+  const addDuplicate = (line: number, email: string) => {
+    report.duplicateCount++;
+    if (report.duplicates.length < REPORT_LIMIT) report.duplicates.push({ line, email });
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const inserted = await service.insertBatch(actor, batch);
+    for (const row of batch) {
+      if (inserted.has(row.email)) report.imported++;
+      else addDuplicate(row.line, row.email);
+    }
+    batch = [];
+    onProgress(report.rows);
+  };
+
+  const parser = input.pipe(
+    parse({
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: false,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      max_record_size: 64 * 1024,
+      info: true,
+    }),
+  );
+  parser.on('skip', (error: CsvError) => {
+    addInvalid(Number((error as CsvError & { lines?: number }).lines ?? 0), `Malformed CSV: ${error.message.split(':')[0]}.`);
+  });
+
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!columns) {
+        columns = mapHeader(record);
+        continue;
+      }
+      report.rows++;
+      const cell = (index: number) => (index >= 0 ? unneutralise(record[index] ?? '') : '');
+      const raw = { email: cell(columns.email), fullName: cell(columns.fullName), comment: cell(columns.comment) };
+      if (Object.values(raw).some((value) => value.includes('\uFFFD'))) {
+        addInvalid(info.lines, 'The row is not valid UTF-8 text; save the file as UTF-8.');
+        continue;
+      }
+      const parsed = recipientSchema.safeParse(raw);
+      if (!parsed.success) {
+        addInvalid(info.lines, parsed.error.issues[0]?.message ?? 'Invalid row.');
+        continue;
+      }
+      if (seen.has(parsed.data.email)) {
+        addDuplicate(info.lines, parsed.data.email);
+        continue;
+      }
+      seen.add(parsed.data.email);
+      batch.push({ line: info.lines, ...parsed.data });
+      if (batch.length >= BATCH) await flush();
+    }
+  } catch (error) {
+    if (error instanceof CsvError) throw new CsvFormatError(`The file is not valid CSV: ${error.message}`);
+    throw error;
+  }
+  if (!columns) throw new CsvFormatError('The file is empty: it needs a header line with an e-mail column.');
+  await flush();
+  return report;
+}
+
+function mapHeader(header: string[]): Record<'email' | 'fullName' | 'comment', number> {
+  const names = header.map((h) => h.trim().toLowerCase());
+  const find = (key: keyof typeof headerAliases) => names.findIndex((name) => headerAliases[key].includes(name));
+  const email = find('email');
+  if (email < 0) {
+    throw new CsvFormatError(
+      `The first line must be a header with an e-mail column (one of: ${headerAliases.email.slice(0, 3).join(', ')}); found: ${header
+        .slice(0, 5)
+        .map((h) => h.slice(0, 40))
+        .join(', ')}.`,
+    );
+  }
+  return { email, fullName: find('fullName'), comment: find('comment') };
+}
+
+/** Spreadsheet programs run cells that start with these as formulas; a leading quote disarms them. */
+const neutralise = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
+/** Streams recipients as CSV (header email,name,comment; plus owner when listing everyone's). */
+export function exportRecipientsCsv(batches: AsyncIterable<RecipientView[]>, withOwner: boolean): Readable {
+  const columns = withOwner ? ['email', 'name', 'comment', 'owner'] : ['email', 'name', 'comment'];
+  const csv = stringify({ header: true, columns, bom: true });
+  (async () => {
+    try {
+      for await (const batch of batches) {
+        for (const r of batch) {
+          const row = [r.email, r.fullName, r.comment, ...(withOwner ? [r.ownerEmail] : [])].map(neutralise);
+          if (!csv.write(row)) await new Promise((resolve) => csv.once('drain', resolve));
+        }
+      }
+      csv.end();
+    } catch (error) {
+      csv.destroy(error as Error);
+    }
+  })();
+  return csv;
+}

@@ -1,0 +1,79 @@
+import { AppError } from '../../errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { ownScope, scopeFor } from '../../lib/scope.ts';
+import { parseInput } from '../../lib/validation.ts';
+import { type Actor, can } from '../../permissions.ts';
+import type { RecipientsRepository, RecipientView } from './recipients.repository.ts';
+import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
+
+const parseId = (raw: unknown): number => {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0 || String(raw) !== String(id)) throw AppError.notFound('Recipient');
+  return id;
+};
+
+/** Recipients: owner-scoped CRUD; managers read everyone's, only admins change another's. */
+export function createRecipientsService(deps: { repository: RecipientsRepository; clock: Clock }) {
+  const { repository } = deps;
+
+  /** The recipient if the actor may read it; NOT_FOUND otherwise (existence is not revealed). */
+  async function getRecipient(actor: Actor, rawId: unknown): Promise<RecipientView> {
+    const recipient = await repository.find(scopeFor(actor, 'recipients:read_all'), parseId(rawId));
+    if (!recipient) throw AppError.notFound('Recipient');
+    return recipient;
+  }
+
+  /** The recipient if the actor may change it: 404 when unreadable, 403 when read-only. */
+  async function getWritable(actor: Actor, rawId: unknown): Promise<RecipientView> {
+    const recipient = await getRecipient(actor, rawId);
+    if (recipient.ownerId !== actor.userId && !can(actor, 'recipients:write_all')) {
+      throw new AppError('FORBIDDEN', 'You can read this recipient but not change it.');
+    }
+    return recipient;
+  }
+
+  return {
+    getRecipient,
+    getWritable,
+
+    listRecipients(actor: Actor, rawQuery: unknown) {
+      const query = recipientListSchema.parse(rawQuery ?? {});
+      return repository.list(scopeFor(actor, 'recipients:read_all'), query);
+    },
+
+    async createRecipient(actor: Actor, input: unknown) {
+      const data = parseInput(recipientSchema, input);
+      const created = await repository.insert({ ownerId: actor.userId, ...data });
+      if (!created) throw AppError.validation({ email: 'You already have a recipient with this e-mail.' });
+      return created;
+    },
+
+    async updateRecipient(actor: Actor, rawId: unknown, input: unknown) {
+      const recipient = await getWritable(actor, rawId);
+      const data = parseInput(recipientSchema, input);
+      if ((await repository.update(recipient.id, data, deps.clock.now())) === 'duplicate') {
+        throw AppError.validation({ email: 'Another recipient of this owner has this e-mail.' });
+      }
+      return getRecipient(actor, recipient.id);
+    },
+
+    async deleteRecipient(actor: Actor, rawId: unknown): Promise<void> {
+      const recipient = await getWritable(actor, rawId);
+      await repository.delete(recipient.id);
+    },
+
+    /** Every recipient the actor may read, in batches, for export. */
+    exportRecipients(actor: Actor) {
+      return repository.iterate(scopeFor(actor, 'recipients:read_all'));
+    },
+
+    /** Imports into the actor's own list only. */
+    insertBatch(actor: Actor, rows: { email: string; fullName: string; comment: string }[]) {
+      const scope = ownScope(actor);
+      if (scope.kind !== 'own') throw new Error('unreachable');
+      return repository.insertBatch(scope.ownerId, rows);
+    },
+  };
+}
+
+export type RecipientsService = ReturnType<typeof createRecipientsService>;
