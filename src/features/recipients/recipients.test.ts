@@ -77,11 +77,12 @@ describe('recipients pages', () => {
 
   test('search, sort and pagination', async () => {
     const { agent } = await signedIn(t);
-    for (const [local, name] of [
+    const people: [string, string][] = [
       ['anna', 'Anna Zed'],
       ['boris', 'Boris Young'],
       ['carl', 'Carl Xu'],
-    ]) {
+    ];
+    for (const [local, name] of people) {
       await agent.post('/recipients', { email: `${local}-${Date.now()}@search.example.com`, fullName: name });
     }
     const found = await agent.get('/recipients?q=boris');
