@@ -23,7 +23,8 @@ export async function startServer(config: Config, options: { command?: string } 
   try {
     app = await buildApp(container);
     await app.listen({ host: config.host, port: config.port });
-    if (!config.databaseUrl) control = await startControlServer(config.dataDir, (command) => executeCommand(container, command));
+    if (!config.databaseUrl)
+      control = await startControlServer(config.dataDir, (command, onProgress) => executeCommand(container, command, onProgress));
     await container.startWorkers();
   } catch (error) {
     await app?.close();

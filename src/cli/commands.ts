@@ -1,11 +1,18 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Container } from '../container.ts';
 import { isAppError } from '../errors.ts';
+import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
 
 /** A CLI command as data, so the same thing runs in this process or is forwarded to a running server. */
 export type CliCommand =
   | { name: 'migrate' }
   | { name: 'create-admin'; email: string; password: string; fullName: string }
-  | { name: 'set-role'; email: string; role: string; reason?: string | undefined };
+  | { name: 'set-role'; email: string; role: string; reason?: string | undefined }
+  | { name: 'import-recipients'; file: string; owner: string };
+
+/** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
+export type ProgressListener = (done: number, total: number) => void;
 
 export interface CommandResult {
   code: number;
@@ -21,7 +28,11 @@ const describeError = (error: unknown): CommandResult => {
 };
 
 /** Carries out a command against a container; refusals become exit code 1 with the reason. */
-export async function executeCommand(c: Container, command: CliCommand): Promise<CommandResult> {
+export async function executeCommand(
+  c: Container,
+  command: CliCommand,
+  onProgress: ProgressListener = () => {},
+): Promise<CommandResult> {
   try {
     switch (command.name) {
       case 'migrate':
@@ -40,8 +51,52 @@ export async function executeCommand(c: Container, command: CliCommand): Promise
         const user = await c.users.changeRole(null, command.email, command.role, command.reason);
         return { code: 0, output: `${user.email} is now ${user.role}.` };
       }
+      case 'import-recipients':
+        return await importRecipientsFile(c, command.file, command.owner, onProgress);
     }
   } catch (error) {
     return describeError(error);
   }
+}
+
+/** `herald import-recipients`: the same import as the page, with progress by bytes read. */
+async function importRecipientsFile(
+  c: Container,
+  file: string,
+  owner: string,
+  onProgress: ProgressListener,
+): Promise<CommandResult> {
+  const actor = await c.users.getActorByEmail(owner);
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return { code: 1, output: `Error: ${file} is not a file.` };
+    size = info.size;
+  } catch {
+    return { code: 1, output: `Error: cannot read ${file}.` };
+  }
+  const stream = createReadStream(file);
+  let read = 0;
+  stream.on('data', (chunk) => {
+    read += chunk.length;
+  });
+  try {
+    const report = await importRecipientsCsv(c.recipients, actor, stream, () => onProgress(read, size));
+    onProgress(size, size);
+    return { code: 0, output: describeReport(report, actor.email) };
+  } catch (error) {
+    if (error instanceof CsvFormatError) return { code: 1, output: `Error: ${error.message}` };
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+}
+
+function describeReport(report: ImportReport, owner: string): string {
+  const lines = [
+    `${report.rows} rows read for ${owner}: ${report.imported} imported, ${report.duplicateCount} duplicates skipped, ${report.invalidCount} invalid rows skipped.`,
+    ...report.invalid.slice(0, 20).map((row) => `  line ${row.line}: ${row.reason}`),
+  ];
+  if (report.invalidCount > 20) lines.push(`  … and ${report.invalidCount - 20} more invalid rows.`);
+  return lines.join('\n');
 }

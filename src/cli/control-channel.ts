@@ -3,7 +3,7 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { CliCommand, CommandResult } from './commands.ts';
+import type { CliCommand, CommandResult, ProgressListener } from './commands.ts';
 
 /**
  * While a server holds the embedded database, CLI commands reach it here: a loopback-only HTTP
@@ -23,7 +23,7 @@ export interface ControlServer {
 
 export async function startControlServer(
   dataDir: string,
-  execute: (command: CliCommand) => Promise<CommandResult>,
+  execute: (command: CliCommand, onProgress: ProgressListener) => Promise<CommandResult>,
 ): Promise<ControlServer> {
   const secret = randomBytes(32).toString('hex');
   const expected = Buffer.from(secret);
@@ -41,13 +41,16 @@ export async function startControlServer(
       else chunks.push(chunk);
     });
     request.on('end', async () => {
+      // One JSON document a line: progress while the command runs, then its result.
+      response.writeHead(200, { 'content-type': 'application/x-ndjson' });
       let result: CommandResult;
       try {
-        result = await execute(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliCommand);
+        const command = JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliCommand;
+        result = await execute(command, (done, total) => response.write(`${JSON.stringify({ progress: [done, total] })}\n`));
       } catch (error) {
         result = { code: 1, output: `Error: ${(error as Error).message}` };
       }
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+      response.end(`${JSON.stringify({ result })}\n`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -67,13 +70,29 @@ export async function startControlServer(
 }
 
 /** Sends a command to the server holding the data directory; throws when it cannot be reached. */
-export async function forwardCommand(dataDir: string, command: CliCommand): Promise<CommandResult> {
+export async function forwardCommand(
+  dataDir: string,
+  command: CliCommand,
+  onProgress: ProgressListener = () => {},
+): Promise<CommandResult> {
   const info = JSON.parse(readFileSync(controlFile(dataDir), 'utf8')) as ControlInfo;
   const response = await fetch(`http://127.0.0.1:${info.port}/run`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-herald-secret': info.secret },
     body: JSON.stringify(command),
   });
-  if (!response.ok) throw new Error(`the running server refused the command (HTTP ${response.status})`);
-  return (await response.json()) as CommandResult;
+  if (!response.ok || !response.body) throw new Error(`the running server refused the command (HTTP ${response.status})`);
+  let buffered = '';
+  for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const message = JSON.parse(buffered.slice(0, newline)) as { progress?: [number, number]; result?: CommandResult };
+      buffered = buffered.slice(newline + 1);
+      if (message.progress) onProgress(...message.progress);
+      if (message.result) return message.result;
+      newline = buffered.indexOf('\n');
+    }
+  }
+  throw new Error('the running server closed the channel without a result');
 }

@@ -1,4 +1,5 @@
 import 'dotenv/config';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
@@ -7,19 +8,20 @@ import { createContainer } from '../container.ts';
 import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-dir-lock.ts';
 import { roles } from '../permissions.ts';
 import { startServer } from '../server.ts';
-import { type CliCommand, type CommandResult, executeCommand } from './commands.ts';
+import { type CliCommand, type CommandResult, executeCommand, type ProgressListener } from './commands.ts';
 import { forwardCommand } from './control-channel.ts';
+import { progressBar } from './progress.ts';
 
 /**
  * Runs a command here, or, when a running server holds the embedded database, through it:
  * PGlite must never be opened by two processes.
  */
-async function runDatabaseCommand(config: Config, command: CliCommand): Promise<CommandResult> {
+async function runDatabaseCommand(config: Config, command: CliCommand, onProgress?: ProgressListener): Promise<CommandResult> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (!config.databaseUrl) {
       const holder = readLiveHolder(config.dataDir);
-      if (holder && isServer(holder)) return forwardTo(config, command, holder);
+      if (holder && isServer(holder)) return forwardTo(config, command, holder, onProgress);
       // Another CLI command holds the directory for a moment: wait for it rather than fail.
       if (holder) {
         if (Date.now() > deadline) return { code: 1, output: `Error: ${new DataDirLockedError(holder, '').message}` };
@@ -30,7 +32,7 @@ async function runDatabaseCommand(config: Config, command: CliCommand): Promise<
     try {
       const container = await createContainer(config, { command: `herald ${command.name}`, logger: quietLogger(config) });
       try {
-        return await executeCommand(container, command);
+        return await executeCommand(container, command, onProgress);
       } finally {
         await container.close();
       }
@@ -44,9 +46,14 @@ async function runDatabaseCommand(config: Config, command: CliCommand): Promise<
 
 const isServer = (holder: LockInfo) => holder.command === 'herald start';
 
-async function forwardTo(config: Config, command: CliCommand, holder: LockInfo): Promise<CommandResult> {
+async function forwardTo(
+  config: Config,
+  command: CliCommand,
+  holder: LockInfo,
+  onProgress?: ProgressListener,
+): Promise<CommandResult> {
   try {
-    return await forwardCommand(config.dataDir, command);
+    return await forwardCommand(config.dataDir, command, onProgress);
   } catch (error) {
     return {
       code: 1,
@@ -120,6 +127,22 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (email: string, role: string, options: { reason?: string }) =>
       finish(await runDatabaseCommand(config, { name: 'set-role', email, role, reason: options.reason })),
     );
+
+  program
+    .command('import-recipients')
+    .description('import recipients from a CSV file (header: email, name, comment) into a user’s list')
+    .argument('<file.csv>', 'the CSV file')
+    .requiredOption('--owner <email>', 'the user who will own the recipients')
+    .action(async (file: string, options: { owner: string }) => {
+      const bar = progressBar('Importing');
+      const result = await runDatabaseCommand(
+        config,
+        { name: 'import-recipients', file: path.resolve(file), owner: options.owner },
+        bar.update,
+      );
+      bar.stop();
+      await finish(result);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

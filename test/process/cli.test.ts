@@ -8,12 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from '../support/net.ts';
 import { createDatabase } from '../support/postgres.ts';
 
 const HERALD = path.resolve(import.meta.dirname, '../../bin/herald.js');
@@ -95,17 +95,6 @@ after(async () => {
   }
   rmSync(workDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !HERALD_VARIABLES.includes(name)));
@@ -348,6 +337,33 @@ describe(`herald CLI as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'
     assert.equal((await assertLogsIn(s, OPS.email, OPS.password)).role, 'manager', 'the refused set-role changed nothing');
     assert.equal((await get(s, '/healthz')).status, 200, 'the server is unharmed');
     if (embedded) assert.equal(lockHolder(), s.pid);
+  });
+
+  test('import-recipients while the server runs: summary with bad rows, bad arguments refused', slow, async () => {
+    const s = current();
+    const file = path.join(workDir, 'people.csv');
+    writeFileSync(file, 'email,name\nann@example.com,Ann\nbad-address,Bad\nANN@example.com,Ann again\n');
+    const result = await cli(['import-recipients', file, '--owner', ADMIN.email]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /3 rows read for .*: 1 imported, 1 duplicates skipped, 1 invalid rows skipped/);
+    assert.match(result.stdout, /line 3: Enter a valid e-mail address/);
+    const { session } = await logIn(s, ADMIN.email, ADMIN.password);
+    const list = (await (await get(s, '/api/v1/recipients', `herald_session=${session}`)).json()) as { total: number };
+    assert.equal(list.total, 1);
+
+    writeFileSync(path.join(workDir, 'no-header.csv'), 'ann@example.com,Ann\n');
+    const [noOwner, unknownOwner, missingFile, noHeader] = await Promise.all([
+      cli(['import-recipients', file]),
+      cli(['import-recipients', file, '--owner', 'ghost@example.com']),
+      cli(['import-recipients', path.join(workDir, 'missing.csv'), '--owner', ADMIN.email]),
+      cli(['import-recipients', path.join(workDir, 'no-header.csv'), '--owner', ADMIN.email]),
+    ]);
+    assertRefused(noOwner!, 2, /--owner/);
+    assertRefused(unknownOwner!, 1, /No user has the e-mail/);
+    assertRefused(missingFile!, 1, /cannot read/);
+    assertRefused(noHeader!, 1, /header with an e-mail column/);
+    const after = (await (await get(s, '/api/v1/recipients', `herald_session=${session}`)).json()) as { total: number };
+    assert.equal(after.total, 1, 'the refused imports wrote nothing');
   });
 
   test('migrate while the server runs exits 0', slow, async () => {

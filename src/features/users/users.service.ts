@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { emailAddress, parseInput } from '../../lib/validation.ts';
 import { type Actor, can } from '../../permissions.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { toActor } from '../auth/auth.service.ts';
 import type { UserRow, UsersRepository } from './users.repository.ts';
 import { profileSchema, roleSchema } from './users.schemas.ts';
 
@@ -13,6 +14,14 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
       const user = await deps.repository.findById(actor.userId);
       if (!user) throw AppError.notFound('User');
       return user;
+    },
+
+    /** The user with this address as an actor, for the CLI acting on someone's behalf. */
+    async getActorByEmail(emailInput: string): Promise<Actor> {
+      const email = parseInput(emailAddress, emailInput);
+      const user = await deps.repository.findByEmail(email);
+      if (!user) throw new AppError('NOT_FOUND', `No user has the e-mail ${email}.`);
+      return toActor(user, 'cli');
     },
 
     async updateProfile(actor: Actor, input: unknown): Promise<UserRow> {
