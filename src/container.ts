@@ -10,8 +10,13 @@ import { createAuthRepository } from './features/auth/auth.repository.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
 import { createMailRepository } from './features/mail/mail.repository.ts';
 import { createDevMailboxTransport, createMailService, createSmtpTransport } from './features/mail/mail.service.ts';
+import { createMailingsRepository } from './features/mailings/mailings.repository.ts';
+import { createMailingsService } from './features/mailings/mailings.service.ts';
+import { createMessagesRepository } from './features/messages/messages.repository.ts';
+import { createMessagesService } from './features/messages/messages.service.ts';
 import { createRecipientsRepository } from './features/recipients/recipients.repository.ts';
 import { createRecipientsService } from './features/recipients/recipients.service.ts';
+import { createOversightService } from './features/users/oversight.service.ts';
 import { createUsersRepository } from './features/users/users.repository.ts';
 import { createUsersService } from './features/users/users.service.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
@@ -70,8 +75,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
     failuresByIp: createMemoryThrottle(config.login.windowSeconds, clock),
     logger,
   });
+  const oversight = createOversightService({
+    users: usersRepository,
+    roles: users,
+    auth,
+    audit,
+    clock,
+  });
 
   const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock });
+  const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock });
+  const messages = createMessagesService({ repository: createMessagesRepository(db), mail, clock, baseUrl: config.baseUrl });
 
   let closed = false;
   return {
@@ -85,8 +99,11 @@ export async function createContainer(config: Config, options: ContainerOptions 
     mailRepository,
     audit,
     users,
+    oversight,
     auth,
     recipients,
+    mailings,
+    messages,
 
     /** True while the database answers. */
     async isReady(): Promise<boolean> {

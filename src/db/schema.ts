@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { isNotNull, sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Schedule } from '../features/mailings/schedule.ts';
 
@@ -194,4 +194,34 @@ export const mailingRecipients = pgTable(
       .references(() => recipients.id, { onDelete: 'cascade' }),
   },
   (t) => [primaryKey({ columns: [t.mailingId, t.recipientId] }), index('mailing_recipients_recipient_id_idx').on(t.recipientId)],
+);
+
+/**
+ * One execution of a mailing. A scheduled run is unique per (mailing, occurrence), so several
+ * schedulers cannot both create it; at most one run of a mailing is sending at a time.
+ */
+export const runs = pgTable(
+  'runs',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    mailingId: integer('mailing_id')
+      .notNull()
+      .references(() => mailings.id, { onDelete: 'cascade' }),
+    trigger: text('trigger', { enum: ['scheduled', 'manual', 'api', 'cli'] }).notNull(),
+    occurrenceAt: timestamp('occurrence_at', { withTimezone: true }),
+    state: text('state', { enum: ['sending', 'finished', 'skipped', 'cancelled'] }).notNull(),
+    total: integer('total').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    suppressed: integer('suppressed').notNull().default(0),
+    unknown: integer('unknown').notNull().default(0),
+    startedBy: integer('started_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('runs_mailing_id_idx').on(t.mailingId),
+    uniqueIndex('runs_mailing_occurrence_key').on(t.mailingId, t.occurrenceAt).where(isNotNull(t.occurrenceAt)),
+    uniqueIndex('runs_one_active_per_mailing').on(t.mailingId).where(sql`state = 'sending'`),
+  ],
 );

@@ -10,14 +10,14 @@ import { sendPage } from './context.ts';
 export async function handleForm(
   reply: FastifyReply,
   action: () => Promise<unknown>,
-  renderForm: (errors: FieldErrors, error: AppError) => VNode,
+  renderForm: (errors: FieldErrors, error: AppError) => VNode | Promise<VNode>,
 ): Promise<unknown> {
   try {
     return await action();
   } catch (error) {
     if (!isAppError(error) || error.status >= 500 || error.code === 'CSRF_INVALID') throw error;
     if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
-    return sendPage(reply, renderForm(error.fields ?? { _form: error.message }, error), error.status);
+    return sendPage(reply, await renderForm(error.fields ?? { _form: error.message }, error), error.status);
   }
 }
 

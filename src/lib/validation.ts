@@ -1,8 +1,27 @@
 import { z } from 'zod';
 import { AppError, type FieldErrors } from '../errors.ts';
 
-/** True when the text holds a control character (CR, LF, NUL, TAB, DEL…). */
-const hasControlChar = (value: string) => [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+/**
+ * True when the text holds a control character (NUL, BEL, DEL…; CR and LF too unless
+ * `multiline`, which also lets TAB through). PostgreSQL refuses NUL outright.
+ */
+export function hasControlChar(value: string, multiline = false): boolean {
+  for (const c of value) {
+    const code = c.charCodeAt(0);
+    if (multiline && (code === 9 || code === 10 || code === 13)) continue;
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A search box's text: odd input (too long, control characters) means no search rather than an error. */
+export const searchText = z
+  .string()
+  .trim()
+  .max(200)
+  .refine((value) => !hasControlChar(value))
+  .optional()
+  .catch(undefined);
 
 /** A single-line text: trimmed, no control characters (CR/LF would let a header be injected). */
 export const singleLine = (max: number, label = 'This field') =>

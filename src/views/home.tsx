@@ -1,6 +1,13 @@
 import { Layout, type PageContext } from './layout.tsx';
 
-export function HomePage({ ctx }: { ctx: PageContext }) {
+export interface HomeFigures {
+  mailings: number;
+  running: number;
+  uniqueRecipients: number;
+}
+
+export function HomePage({ ctx, figures }: { ctx: PageContext; figures: HomeFigures }) {
+  const whose = ctx.actor ? (ctx.actor.role === 'user' ? 'Yours' : 'Everyone’s') : 'On this Herald';
   return (
     <Layout ctx={ctx} title="Home">
       <section>
@@ -13,6 +20,29 @@ export function HomePage({ ctx }: { ctx: PageContext }) {
             <a href="/register">Create an account</a> or <a href="/login">log in</a>.
           </p>
         )}
+      </section>
+      <section aria-labelledby="figures-title">
+        <h2 id="figures-title">{whose}</h2>
+        <div class="grid figures">
+          <article>
+            <p class="figure" id="figure-mailings">
+              {figures.mailings}
+            </p>
+            <p>mailings</p>
+          </article>
+          <article>
+            <p class="figure" id="figure-running">
+              {figures.running}
+            </p>
+            <p>running now</p>
+          </article>
+          <article>
+            <p class="figure" id="figure-recipients">
+              {figures.uniqueRecipients}
+            </p>
+            <p>unique recipient addresses</p>
+          </article>
+        </div>
       </section>
     </Layout>
   );

@@ -41,9 +41,23 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       <ul>
         {actor ? (
           <>
+            <NavLink href="/recipients" path={path}>
+              Recipients
+            </NavLink>
+            <NavLink href="/messages" path={path}>
+              Messages
+            </NavLink>
+            <NavLink href="/mailings" path={path}>
+              Mailings
+            </NavLink>
             {can(actor, 'users:list') && (
               <NavLink href="/users" path={path}>
                 Users
+              </NavLink>
+            )}
+            {can(actor, 'audit:read_own') && (
+              <NavLink href="/audit" path={path}>
+                Audit log
               </NavLink>
             )}
             {can(actor, 'mailbox:read') && ctx.devMailbox && (

@@ -13,8 +13,10 @@ export class Agent {
     private readonly ip = '127.0.0.1',
   ) {}
 
-  private cookieHeader(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  /** The Cookie header this client sends. */
+  cookieHeader(): string {
+    // Values are kept decoded (as light-my-request gives them) and encoded again as a browser sends them.
+    return [...this.cookies].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ');
   }
 
   private remember(response: LightMyRequestResponse): LightMyRequestResponse {

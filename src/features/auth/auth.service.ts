@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { parseId } from '../../lib/ids.ts';
 import { dummyPasswordHash, generateToken, hashPassword, hashToken, verifyPassword } from '../../lib/secrets.ts';
 import type { Throttle } from '../../lib/throttle.ts';
 import { parseInput } from '../../lib/validation.ts';
@@ -161,6 +162,11 @@ export function createAuthService(deps: AuthDeps) {
       return { user, ...session };
     },
 
+    /** Ends every session of a user at once (blocking, deletion). */
+    async endSessionsOf(userId: number): Promise<void> {
+      await repository.deleteSessionsOfUser(userId);
+    },
+
     async logout(sessionToken: string): Promise<void> {
       await repository.deleteSessionByHash(hashToken(sessionToken));
     },
@@ -235,7 +241,9 @@ export function createAuthService(deps: AuthDeps) {
 
     listApiTokens: (actor: Actor) => repository.listApiTokens(actor.userId),
 
-    async revokeApiToken(actor: Actor, tokenId: number): Promise<void> {
+    /** Revokes one of the actor's own tokens; an unknown or foreign id is NOT_FOUND. */
+    async revokeApiToken(actor: Actor, rawId: unknown): Promise<void> {
+      const tokenId = parseId(rawId, 'Token');
       if (!(await repository.revokeApiToken(actor.userId, tokenId, clock.now()))) throw AppError.notFound('Token');
     },
 

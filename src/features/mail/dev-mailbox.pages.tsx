@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { pageContext, sendPage } from '../../http/context.ts';
+import { parseId } from '../../lib/ids.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import type { CapturedMail, MailRepository } from './mail.repository.ts';
 
@@ -77,8 +78,7 @@ export function createDevMailboxPages(deps: { mailRepository: MailRepository; en
     },
     show: async (request, reply) => {
       requireEnabled();
-      const id = Number((request.params as { id: string }).id);
-      const mail = Number.isSafeInteger(id) && id > 0 ? await deps.mailRepository.findCaptured(id) : null;
+      const mail = await deps.mailRepository.findCaptured(parseId((request.params as { id: string }).id, 'Mail'));
       if (!mail) throw AppError.notFound('Mail');
       return sendPage(reply, MailPage({ ctx: pageContext(request, reply, deps.enabled), mail }));
     },

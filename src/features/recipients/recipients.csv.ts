@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
 import type { Actor } from '../../permissions.ts';
@@ -8,6 +8,7 @@ import type { RecipientsService } from './recipients.service.ts';
 
 const BATCH = 1000;
 const REPORT_LIMIT = 1000;
+const MAX_LINE = 64 * 1024;
 const headerAliases: Record<'email' | 'fullName' | 'comment', string[]> = {
   email: ['email', 'e-mail', 'mail', 'email address', 'e-mail address', 'address', 'почта', 'адрес', 'электронная почта'],
   fullName: ['name', 'full name', 'fullname', 'full_name', 'фио', 'имя'],
@@ -26,8 +27,25 @@ export interface ImportReport {
 
 export class CsvFormatError extends Error {}
 
-/** Cells an export neutralised (a leading quote before a formula character) are read back as they were. */
-const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+/** Cells an export neutralised (one more leading quote before a formula character) are read back as they were. */
+const unneutralise = (value: string) => (/^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+
+/** CRLF → LF, also across chunk boundaries. */
+function crlfToLf(): Transform {
+  let pendingCr = false;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let text = chunk.toString('latin1');
+      if (pendingCr) text = `\r${text}`;
+      pendingCr = text.endsWith('\r');
+      if (pendingCr) text = text.slice(0, -1);
+      done(null, Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1'));
+    },
+    flush(done) {
+      done(null, pendingCr ? Buffer.from('\r', 'latin1') : null);
+    },
+  });
+}
 
 /**
  * Streams a CSV file into the actor's recipients: header mapped by name, rows validated, invalid
@@ -52,7 +70,9 @@ export async function importRecipientsCsv(
     report.duplicateCount++;
     if (report.duplicates.length < REPORT_LIMIT) report.duplicates.push({ line, email });
   };
+  let inputFailed: Error | null = null;
   const flush = async () => {
+    if (inputFailed) throw inputFailed;
     if (batch.length === 0) return;
     const inserted = await service.insertBatch(actor, batch);
     for (const row of batch) {
@@ -63,45 +83,67 @@ export async function importRecipientsCsv(
     onProgress(report.rows);
   };
 
-  const parser = input.pipe(
-    parse({
-      bom: true,
-      relax_column_count: true,
-      relax_quotes: false,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      max_record_size: 64 * 1024,
-      info: true,
-    }),
-  );
-  parser.on('skip', (error: CsvError) => {
-    addInvalid(Number((error as CsvError & { lines?: number }).lines ?? 0), `Malformed CSV: ${error.message.split(':')[0]}.`);
+  const parser = parse({
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: false,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    max_record_size: MAX_LINE,
+    info: true,
+    raw: true,
+  });
+  // Line breaks are made LF first: csv-parse counts a CRLF inside quotes as two lines.
+  const source = input.pipe(crlfToLf());
+  // An input that fails (the client went away, the upload hit its limit) fails the import.
+  input.once('error', (error) => {
+    inputFailed = error;
+    parser.destroy(error);
+  });
+  source.once('error', (error) => parser.destroy(error));
+  source.pipe(parser);
+  parser.on('skip', (error: CsvError & { lines?: number }) => {
+    report.rows++;
+    addInvalid(Number(error.lines ?? 0), `Malformed CSV: ${error.message.split(':')[0]}.`);
+    // csv-parse cannot resume after an over-long record: stop with a clear message instead of losing rows silently.
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      parser.destroy(
+        new CsvFormatError(
+          `Line ${error.lines ?? '?'} is longer than 64 KB; this does not look like a recipients file. ` +
+            `The import stopped there (${report.imported} rows were imported before it).`,
+        ),
+      );
+    }
   });
 
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    type Parsed = { record: string[]; info: { lines: number }; raw: string };
+    for await (const { record, info, raw } of parser as AsyncIterable<Parsed>) {
       if (!columns) {
         columns = mapHeader(record);
         continue;
       }
       report.rows++;
+      // Report the line the row starts on, even when quoted cells span several lines.
+      // (A skipped blank line before the row shows as a leading line break of its raw text.)
+      const line = info.lines - (raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g)?.length ?? 0);
       const cell = (index: number) => (index >= 0 ? unneutralise(record[index] ?? '') : '');
-      const raw = { email: cell(columns.email), fullName: cell(columns.fullName), comment: cell(columns.comment) };
-      if (Object.values(raw).some((value) => value.includes('\uFFFD'))) {
-        addInvalid(info.lines, 'The row is not valid UTF-8 text; save the file as UTF-8.');
+      const values = { email: cell(columns.email), fullName: cell(columns.fullName), comment: cell(columns.comment) };
+      if (Object.values(values).some((value) => value.includes('\uFFFD'))) {
+        addInvalid(line, 'The row is not valid UTF-8 text; save the file as UTF-8.');
         continue;
       }
-      const parsed = recipientSchema.safeParse(raw);
+      const parsed = recipientSchema.safeParse(values);
       if (!parsed.success) {
-        addInvalid(info.lines, parsed.error.issues[0]?.message ?? 'Invalid row.');
+        addInvalid(line, parsed.error.issues[0]?.message ?? 'Invalid row.');
         continue;
       }
       if (seen.has(parsed.data.email)) {
-        addDuplicate(info.lines, parsed.data.email);
+        addDuplicate(line, parsed.data.email);
         continue;
       }
       seen.add(parsed.data.email);
-      batch.push({ line: info.lines, ...parsed.data });
+      batch.push({ line, ...parsed.data });
       if (batch.length >= BATCH) await flush();
     }
   } catch (error) {
@@ -129,7 +171,7 @@ function mapHeader(header: string[]): Record<'email' | 'fullName' | 'comment', n
 }
 
 /** Spreadsheet programs run cells that start with these as formulas; a leading quote disarms them. */
-const neutralise = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+const neutralise = (value: string) => (/^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /** Streams recipients as CSV (header email,name,comment; plus owner when listing everyone's). */
 export function exportRecipientsCsv(batches: AsyncIterable<RecipientView[]>, withOwner: boolean): Readable {

@@ -16,6 +16,9 @@ import {
   RecipientPage,
 } from './recipients.views.tsx';
 
+const IMPORT_LIMIT = 50 * 1024 * 1024;
+const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'The upload is larger than 50 MB; split the file into smaller ones.');
+
 /** Recipient pages: thin handlers over the recipients service. */
 export function createRecipientPages(deps: { recipients: RecipientsService; devMailbox: boolean }) {
   const { recipients } = deps;
@@ -100,14 +103,16 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
     import: async (request, reply) => {
       const actor = actorOf(request);
       if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Upload the CSV file as multipart/form-data.');
-      const file = await request.file();
+      // Refuse an upload that announces its size before a single row is imported.
+      if (Number(request.headers['content-length'] ?? 0) > IMPORT_LIMIT) throw tooLarge();
+      const file = await request.file({ limits: { fileSize: IMPORT_LIMIT } });
       if (!file) {
         return sendPage(reply, RecipientImportPage({ ctx: ctx(request, reply), error: 'Choose a CSV file to import.' }), 422);
       }
+      // Without a length announced, the limit is met while reading: stop before the last batch is written.
+      file.file.once('limit', () => file.file.destroy(tooLarge()));
       try {
         const report = await importRecipientsCsv(recipients, actor, file.file);
-        if (file.file.truncated)
-          throw new AppError('PAYLOAD_TOO_LARGE', 'The file is larger than 50 MB; split it into smaller files.');
         return sendPage(reply, RecipientImportPage({ ctx: ctx(request, reply), report }));
       } catch (error) {
         if (!(error instanceof CsvFormatError)) throw error;

@@ -1,13 +1,6 @@
 import { z } from 'zod';
-import { emailAddress } from '../../lib/validation.ts';
+import { emailAddress, hasControlChar, searchText } from '../../lib/validation.ts';
 import { recipientSorts } from './recipients.repository.ts';
-
-const hasControlChar = (value: string, allowNewlines: boolean) =>
-  [...value].some((c) => {
-    const code = c.charCodeAt(0);
-    if (allowNewlines && (code === 10 || code === 13)) return false;
-    return code < 0x20 || code === 0x7f;
-  });
 
 export const recipientSchema = z.object({
   email: emailAddress,
@@ -15,20 +8,22 @@ export const recipientSchema = z.object({
     .string()
     .trim()
     .max(200, 'Full name must be at most 200 characters.')
-    .refine((v) => !hasControlChar(v, false), 'Full name must be a single line.')
+    .refine((v) => !hasControlChar(v), 'Full name must be a single line.')
     .default(''),
   comment: z
     .string()
     .trim()
     .max(2000, 'Comment must be at most 2000 characters.')
     .refine((v) => !hasControlChar(v, true), 'Comment must not contain control characters.')
+    // Line breaks are stored as LF whatever sent them (browsers send CRLF), so exports re-import exactly.
+    .transform((v) => v.replace(/\r\n?/g, '\n'))
     .default(''),
 });
 export type RecipientInput = z.infer<typeof recipientSchema>;
 
 /** List parameters from a query string; anything odd falls back to the default rather than failing. */
 export const recipientListSchema = z.object({
-  q: z.string().trim().max(200).optional().catch(undefined),
+  q: searchText,
   sort: z.enum(recipientSorts).catch('createdAt'),
   direction: z.enum(['asc', 'desc']).catch('desc'),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),

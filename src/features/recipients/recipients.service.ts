@@ -1,16 +1,11 @@
 import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
+import { parseId } from '../../lib/ids.ts';
 import { ownScope, scopeFor } from '../../lib/scope.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { type Actor, can } from '../../permissions.ts';
 import type { RecipientsRepository, RecipientView } from './recipients.repository.ts';
 import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
-
-const parseId = (raw: unknown): number => {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0 || String(raw) !== String(id)) throw AppError.notFound('Recipient');
-  return id;
-};
 
 /** Recipients: owner-scoped CRUD; managers read everyone's, only admins change another's. */
 export function createRecipientsService(deps: { repository: RecipientsRepository; clock: Clock }) {
@@ -18,7 +13,7 @@ export function createRecipientsService(deps: { repository: RecipientsRepository
 
   /** The recipient if the actor may read it; NOT_FOUND otherwise (existence is not revealed). */
   async function getRecipient(actor: Actor, rawId: unknown): Promise<RecipientView> {
-    const recipient = await repository.find(scopeFor(actor, 'recipients:read_all'), parseId(rawId));
+    const recipient = await repository.find(scopeFor(actor, 'recipients:read_all'), parseId(rawId, 'Recipient'));
     if (!recipient) throw AppError.notFound('Recipient');
     return recipient;
   }

@@ -97,7 +97,15 @@ describe('recipients pages', () => {
     assert.match(paged.body, /Carl Xu/);
     assert.doesNotMatch(paged.body, /Anna Zed/);
     assert.match(paged.body, /Page 2 of 2/);
-    for (const query of ['page=-1', 'page=abc', 'pageSize=100000', 'sort=password_hash', 'direction=sideways']) {
+    for (const query of [
+      'page=-1',
+      'page=abc',
+      'pageSize=100000',
+      'sort=password_hash',
+      'direction=sideways',
+      'q=%00',
+      `q=${'x'.repeat(5000)}`,
+    ]) {
       assert.equal((await agent.get(`/recipients?${query}`)).statusCode, 200, query);
     }
   });
@@ -175,7 +183,7 @@ describe('recipients API', () => {
     assert.equal(bad.statusCode, 422);
     assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.ok(bad.json().errors.email);
-    for (const unknown of ['999999', '0', 'abc', '1e3', '-5']) {
+    for (const unknown of ['999999', '0', 'abc', '1e3', '-5', '2147483648', '99999999999']) {
       assert.equal((await agent.api('GET', `/api/v1/recipients/${unknown}`)).statusCode, 404, unknown);
     }
     assert.equal((await agent.api('DELETE', `/api/v1/recipients/${id}`)).statusCode, 204);

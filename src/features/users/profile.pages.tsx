@@ -75,9 +75,7 @@ export function createProfilePages(deps: { users: UsersService; auth: AuthServic
     },
 
     revokeToken: async (request, reply) => {
-      const id = Number((request.params as { id: string }).id);
-      if (!Number.isSafeInteger(id) || id <= 0) throw AppError.notFound('Token');
-      await deps.auth.revokeApiToken(actorOf(request), id);
+      await deps.auth.revokeApiToken(actorOf(request), (request.params as { id: string }).id);
       return redirectWithFlash(reply, '/profile/tokens', 'success', 'The token is revoked.');
     },
   } satisfies Record<string, Handler>;

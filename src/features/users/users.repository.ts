@@ -1,11 +1,74 @@
-import { count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../../db/client.ts';
 import { users } from '../../db/schema.ts';
+import type { Page } from '../../lib/scope.ts';
 import type { Role } from '../../permissions.ts';
 
 export type UserRow = typeof users.$inferSelect;
+/** A user as lists show it: everything but the password hash. */
+export type UserSummary = Omit<UserRow, 'passwordHash'>;
+
+export const userStates = ['active', 'blocked', 'unconfirmed'] as const;
+export type UserState = (typeof userStates)[number];
+export const userSorts = ['email', 'fullName', 'role', 'createdAt'] as const;
+
+export interface UserListQuery {
+  q?: string | undefined;
+  state?: UserState | undefined;
+  role?: Role | undefined;
+  sort: (typeof userSorts)[number];
+  direction: 'asc' | 'desc';
+  page: number;
+  pageSize: number;
+}
+
+/** What an oversight change found: the user it changed, or why it changed nothing. */
+export type OversightOutcome =
+  | { kind: 'done'; user: UserRow }
+  | { kind: 'unchanged'; user: UserRow }
+  | { kind: 'not_found' }
+  | { kind: 'role_not_allowed'; user: UserRow }
+  | { kind: 'last_admin'; user: UserRow };
+
+/** Blocked wins over unconfirmed: a blocked account cannot log in either way. */
+export const stateOf = (user: Pick<UserRow, 'blockedAt' | 'emailConfirmedAt'>): UserState =>
+  user.blockedAt ? 'blocked' : user.emailConfirmedAt ? 'active' : 'unconfirmed';
+
+const stateCondition: Record<UserState, SQL | undefined> = {
+  active: and(isNull(users.blockedAt), isNotNull(users.emailConfirmedAt)),
+  blocked: isNotNull(users.blockedAt),
+  unconfirmed: and(isNull(users.blockedAt), isNull(users.emailConfirmedAt)),
+};
+
+/** LIKE patterns take the user's text literally. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const { passwordHash: _hash, ...summaryColumns } = getTableColumns(users);
 
 export function createUsersRepository(db: Db) {
+  type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+  /**
+   * Runs `change` in a transaction holding the target and every admin row (locked in id order, so
+   * concurrent oversight actions queue instead of deadlocking), after checking the target's role and
+   * that another admin who is not blocked would remain.
+   */
+  const guarded = (id: number, roles: readonly Role[], change: (tx: Tx, user: UserRow) => Promise<OversightOutcome>) =>
+    db.transaction(async (tx): Promise<OversightOutcome> => {
+      const locked = await tx
+        .select()
+        .from(users)
+        .where(or(eq(users.id, id), eq(users.role, 'admin')))
+        .orderBy(asc(users.id))
+        .for('update');
+      const user = locked.find((row) => row.id === id);
+      if (!user) return { kind: 'not_found' };
+      if (!roles.includes(user.role)) return { kind: 'role_not_allowed', user };
+      const otherAdmin = locked.some((row) => row.id !== id && row.role === 'admin' && !row.blockedAt);
+      if (user.role === 'admin' && !otherAdmin) return { kind: 'last_admin', user };
+      return change(tx, user);
+    });
+
   return {
     async findById(id: number): Promise<UserRow | null> {
       const [row] = await db.select().from(users).where(eq(users.id, id));
@@ -78,6 +141,67 @@ export function createUsersRepository(db: Db) {
     async existsAdmin(): Promise<boolean> {
       const [row] = await db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1);
       return Boolean(row);
+    },
+
+    /** One page of users: search by e-mail or name, filter by state and role. */
+    async list(query: UserListQuery): Promise<Page<UserSummary>> {
+      const search = query.q
+        ? or(ilike(users.email, likePattern(query.q)), ilike(users.fullName, likePattern(query.q)))
+        : undefined;
+      const where = and(
+        search,
+        query.state ? stateCondition[query.state] : undefined,
+        query.role ? eq(users.role, query.role) : undefined,
+      );
+      const column = { email: users.email, fullName: users.fullName, role: users.role, createdAt: users.createdAt }[query.sort];
+      const [items, [total]] = await Promise.all([
+        db
+          .select(summaryColumns)
+          .from(users)
+          .where(where)
+          .orderBy(query.direction === 'asc' ? asc(column) : desc(column), asc(users.id))
+          .limit(query.pageSize)
+          .offset((query.page - 1) * query.pageSize),
+        db.select({ n: count() }).from(users).where(where),
+      ]);
+      return { items, total: total?.n ?? 0, page: query.page, pageSize: query.pageSize };
+    },
+
+    /**
+     * Blocks a user (UPDATE) unless their role is not in `roles` or they are the last admin who can
+     * act. Runs on locked rows, so two admins blocking each other at once cannot lock everyone out.
+     */
+    block(id: number, change: { at: Date; reason: string | null; roles: readonly Role[] }): Promise<OversightOutcome> {
+      return guarded(id, change.roles, async (tx, user) => {
+        if (user.blockedAt) return { kind: 'unchanged', user };
+        const [row] = await tx
+          .update(users)
+          .set({ blockedAt: change.at, blockedReason: change.reason, updatedAt: change.at })
+          .where(eq(users.id, id))
+          .returning();
+        return row ? { kind: 'done', user: row } : { kind: 'not_found' };
+      });
+    },
+
+    /** Lifts a block (UPDATE); 'unchanged' when the user was not blocked. */
+    async unblock(id: number, change: { at: Date; roles: readonly Role[] }): Promise<OversightOutcome> {
+      const user = await this.findById(id);
+      if (!user) return { kind: 'not_found' };
+      if (!change.roles.includes(user.role)) return { kind: 'role_not_allowed', user };
+      const [row] = await db
+        .update(users)
+        .set({ blockedAt: null, blockedReason: null, updatedAt: change.at })
+        .where(and(eq(users.id, id), isNotNull(users.blockedAt)))
+        .returning();
+      return row ? { kind: 'done', user: row } : { kind: 'unchanged', user };
+    },
+
+    /** Deletes a user and, by cascade, everything they own (DELETE); never the last admin who can act. */
+    deleteUser(id: number): Promise<OversightOutcome> {
+      return guarded(id, ['user', 'manager', 'admin'], async (tx, user) => {
+        const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+        return rows.length ? { kind: 'done', user } : { kind: 'not_found' };
+      });
     },
   };
 }

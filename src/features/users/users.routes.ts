@@ -44,9 +44,7 @@ export function createUsersApi(deps: { users: UsersService; auth: AuthService })
       return reply.code(201).send({ ...tokenJson(row), token });
     },
     revokeToken: async (request, reply) => {
-      const id = Number((request.params as { id: string }).id);
-      if (!Number.isSafeInteger(id) || id <= 0) throw AppError.notFound('Token');
-      await deps.auth.revokeApiToken(actorOf(request), id);
+      await deps.auth.revokeApiToken(actorOf(request), (request.params as { id: string }).id);
       return reply.code(204).send();
     },
   } satisfies Record<string, Handler>;

@@ -1,0 +1,179 @@
+import { AppError } from '../../errors.ts';
+import type { Clock } from '../../lib/clock.ts';
+import { parseId } from '../../lib/ids.ts';
+import { type Page, scopeFor } from '../../lib/scope.ts';
+import { parseInput } from '../../lib/validation.ts';
+import { type Actor, can } from '../../permissions.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { MailingsRepository, MailingView } from './mailings.repository.ts';
+import { type MailingInput, mailingListSchema, mailingSchema, reasonSchema } from './mailings.schemas.ts';
+import { computeMailingStatus, isEditable, type MailingStatus, nextRunAt } from './status.ts';
+
+export type MailingWithStatus = MailingView & { status: MailingStatus; nextRunAt: Date | null };
+
+/** Mailings: owner-scoped CRUD, pause/resume by the owner, disable/enable by managers (audited). */
+export function createMailingsService(deps: { repository: MailingsRepository; audit: AuditService; clock: Clock }) {
+  const { repository, clock } = deps;
+
+  const withStatus = (mailing: MailingView): MailingWithStatus => {
+    const now = clock.now();
+    const window = { startsAt: mailing.startsAt, endsAt: mailing.endsAt, timeZone: mailing.timeZone };
+    const status = computeMailingStatus(
+      { schedule: mailing.schedule, window, runCount: mailing.runCount, activeRunCount: mailing.activeRunCount },
+      now,
+    );
+    const next = status === 'completed' ? null : nextRunAt(mailing.schedule, window, mailing.lastRunAt, now);
+    return { ...mailing, status, nextRunAt: next };
+  };
+
+  async function getMailing(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
+    const mailing = await repository.find(scopeFor(actor, 'mailings:read_all'), parseId(rawId, 'Mailing'));
+    if (!mailing) throw AppError.notFound('Mailing');
+    return withStatus(mailing);
+  }
+
+  /** The mailing if the actor may change it: 404 when unreadable, 403 when read-only. */
+  async function getWritable(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
+    const mailing = await getMailing(actor, rawId);
+    if (mailing.ownerId !== actor.userId && !can(actor, 'mailings:write_all')) {
+      throw new AppError('FORBIDDEN', 'You can read this mailing but not change it.');
+    }
+    return mailing;
+  }
+
+  /** Checks that the message and every recipient belong to the mailing's owner; returns the recipient ids. */
+  async function resolveOwnedParts(ownerId: number, input: MailingInput): Promise<number[]> {
+    if (!(await repository.ownsMessage(ownerId, input.messageId))) {
+      throw AppError.validation({ messageId: 'Choose one of your messages.' });
+    }
+    const ids = input.allRecipients ? await repository.allRecipientIds(ownerId) : input.recipientIds;
+    if (ids.length === 0) throw AppError.validation({ recipientIds: 'Choose at least one recipient.' });
+    if ((await repository.countOwnedRecipients(ownerId, ids)) !== ids.length) {
+      throw AppError.validation({ recipientIds: 'Choose recipients from your own list.' });
+    }
+    return ids;
+  }
+
+  const valuesOf = (input: MailingInput) => ({
+    name: input.name,
+    messageId: input.messageId,
+    startsAt: input.startsAt,
+    endsAt: input.endsAt,
+    timeZone: input.timeZone,
+    schedule: input.schedule,
+  });
+
+  return {
+    getMailing,
+    getWritable,
+    recipientIds: (mailing: MailingView) => repository.recipientIds(mailing.id),
+    /** What the form offers: the owner's messages and (up to 1,000 of) their recipients. */
+    formChoices: (ownerId: number) => repository.formChoices(ownerId, 1000),
+
+    /** A page of mailings with their status, filtered by status, plus the total of each status. */
+    async listMailings(actor: Actor, rawQuery: unknown) {
+      const query = mailingListSchema.parse(rawQuery ?? {});
+      const all = (await repository.listAll(scopeFor(actor, 'mailings:read_all'), query.q)).map(withStatus);
+      const totals: Record<MailingStatus, number> = { created: 0, running: 0, completed: 0 };
+      for (const mailing of all) totals[mailing.status]++;
+      const filtered = query.status ? all.filter((m) => m.status === query.status) : all;
+      const start = (query.page - 1) * query.pageSize;
+      const page: Page<MailingWithStatus> = {
+        items: filtered.slice(start, start + query.pageSize),
+        total: filtered.length,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
+      return { page, totals, query };
+    },
+
+    async createMailing(actor: Actor, input: unknown): Promise<MailingWithStatus> {
+      const data = parseInput(mailingSchema, input);
+      const ids = await resolveOwnedParts(actor.userId, data);
+      const id = await repository.insert(actor.userId, valuesOf(data), ids);
+      return getMailing(actor, id);
+    },
+
+    async updateMailing(actor: Actor, rawId: unknown, input: unknown): Promise<MailingWithStatus> {
+      const mailing = await getWritable(actor, rawId);
+      if (!isEditable(mailing.status))
+        throw new AppError('MAILING_COMPLETED', 'A completed mailing cannot be edited; duplicate it instead.');
+      const data = parseInput(mailingSchema, input);
+      const ids = await resolveOwnedParts(mailing.ownerId, data);
+      await repository.update(mailing.id, valuesOf(data), ids, clock.now());
+      return getMailing(actor, mailing.id);
+    },
+
+    async deleteMailing(actor: Actor, rawId: unknown): Promise<void> {
+      const mailing = await getWritable(actor, rawId);
+      await repository.delete(mailing.id);
+    },
+
+    /** A copy owned by the actor, named "Copy of …", with the same message, recipients and schedule. */
+    async duplicateMailing(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
+      const mailing = await getWritable(actor, rawId);
+      const ids = await repository.recipientIds(mailing.id);
+      const name = `Copy of ${mailing.name}`.slice(0, 200);
+      const values = { ...valuesOf({ ...mailing, recipientIds: ids, allRecipients: false }), name };
+      const id = await repository.insert(mailing.ownerId, values, ids);
+      return getMailing(actor, id);
+    },
+
+    async pauseMailing(actor: Actor, rawId: unknown): Promise<void> {
+      const mailing = await getWritable(actor, rawId);
+      if (mailing.status === 'completed') throw new AppError('MAILING_COMPLETED', 'The mailing is completed.');
+      if (!mailing.pausedAt) await repository.setPaused(mailing.id, clock.now());
+    },
+
+    async resumeMailing(actor: Actor, rawId: unknown): Promise<void> {
+      const mailing = await getWritable(actor, rawId);
+      if (mailing.pausedAt) await repository.setPaused(mailing.id, null);
+    },
+
+    /** A manager's stop: a disabled mailing never sends until enabled again. Audit-logged with the reason. */
+    async disableMailing(actor: Actor, rawId: unknown, input: unknown): Promise<void> {
+      if (!can(actor, 'mailings:disable')) throw new AppError('FORBIDDEN', 'Only managers and admins can disable mailings.');
+      const { reason } = parseInput(reasonSchema, input);
+      const mailing = await getMailing(actor, rawId);
+      if (mailing.disabledAt) return;
+      await repository.setDisabled(mailing.id, { at: clock.now(), reason, by: actor.userId });
+      await deps.audit.record({
+        actor,
+        action: 'mailing.disabled',
+        targetType: 'mailing',
+        targetId: mailing.id,
+        reason: reason || null,
+      });
+    },
+
+    async enableMailing(actor: Actor, rawId: unknown, input: unknown): Promise<void> {
+      if (!can(actor, 'mailings:disable')) throw new AppError('FORBIDDEN', 'Only managers and admins can enable mailings.');
+      const { reason } = parseInput(reasonSchema, input);
+      const mailing = await getMailing(actor, rawId);
+      if (!mailing.disabledAt) return;
+      await repository.setDisabled(mailing.id, null);
+      await deps.audit.record({
+        actor,
+        action: 'mailing.enabled',
+        targetType: 'mailing',
+        targetId: mailing.id,
+        reason: reason || null,
+      });
+    },
+
+    /** Home page figures: mailings, Running mailings and unique recipient addresses in the actor's view. */
+    async figures(actor: Actor | null) {
+      const scope = actor ? scopeFor(actor, 'mailings:read_all') : ({ kind: 'all' } as const);
+      const all = (await repository.listAll(scope)).map(withStatus);
+      return {
+        mailings: all.length,
+        running: all.filter((m) => m.status === 'running').length,
+        uniqueRecipients: await repository.countUniqueRecipientAddresses(
+          actor ? scopeFor(actor, 'recipients:read_all') : { kind: 'all' },
+        ),
+      };
+    },
+  };
+}
+
+export type MailingsService = ReturnType<typeof createMailingsService>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { hasControlChar, searchText, singleLine } from '../../lib/validation.ts';
+import { checkTemplate } from './messages.render.ts';
+import { messageSorts } from './messages.repository.ts';
+
+export const SUBJECT_MAX = 300;
+export const BODY_MAX = 100_000;
+
+/** A template error is an issue of the field it is in, never a crash. */
+const validTemplate = (value: string, ctx: z.RefinementCtx) => {
+  const error = checkTemplate(value);
+  if (error) ctx.addIssue({ code: 'custom', message: error });
+};
+
+export const messageFormats = ['markdown', 'text'] as const;
+
+export const messageSchema = z.object({
+  subject: singleLine(SUBJECT_MAX, 'Subject').superRefine(validTemplate),
+  body: z
+    .string('Body is required.')
+    .max(BODY_MAX, `Body must be at most ${BODY_MAX.toLocaleString('en')} characters.`)
+    .refine((v) => v.trim() !== '', 'Body is required.')
+    .refine((v) => !hasControlChar(v, true), 'Body must not contain control characters.')
+    .transform((v) => v.replace(/\r\n?/g, '\n'))
+    .superRefine(validTemplate),
+  format: z.enum(messageFormats, 'Choose Markdown or plain text.').default('markdown'),
+});
+export type MessageInput = z.infer<typeof messageSchema>;
+
+/** List parameters from a query string; anything odd falls back to the default rather than failing. */
+export const messageListSchema = z.object({
+  q: searchText,
+  sort: z.enum(messageSorts).catch('updatedAt'),
+  direction: z.enum(['asc', 'desc']).catch('desc'),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  pageSize: z.coerce.number().int().min(1).max(200).catch(25),
+});
