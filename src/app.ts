@@ -10,8 +10,21 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from './container.ts';
 import { registerAccessHooks } from './http/access.ts';
+import type { Access } from './http/context.ts';
 import { registerErrorHandlers } from './http/errors.ts';
 import { registerRoutes } from './http/routes.ts';
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  access: Access | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    heraldRoutes: RegisteredRoute[];
+  }
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -69,6 +82,15 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     adminExists = !(await c.auth.isSetupNeeded());
     return !adminExists;
   };
+
+  // Every route with its access rule, for the access-matrix test and the API description.
+  const routeList: RegisteredRoute[] = [];
+  app.decorate('heraldRoutes', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeList.push({ method, url: route.url, access: route.config?.access });
+    }
+  });
 
   registerErrorHandlers(app, c.mail.transportKind === 'dev-mailbox');
   registerAccessHooks(app, { auth: c.auth, isSetupNeeded });

@@ -1,21 +1,32 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { z } from 'zod';
 import type { Container } from '../container.ts';
 import { createAuditPages } from '../features/audit/audit.pages.tsx';
+import { auditListSchema } from '../features/audit/audit.schemas.ts';
 import { createAuthPages } from '../features/auth/auth.pages.tsx';
+import { apiTokenSchema } from '../features/auth/auth.schemas.ts';
 import { createDevMailboxPages } from '../features/mail/dev-mailbox.pages.tsx';
 import { createMailingPages } from '../features/mailings/mailings.pages.tsx';
 import { createMailingsApi } from '../features/mailings/mailings.routes.ts';
+import { mailingListSchema, mailingSchema } from '../features/mailings/mailings.schemas.ts';
 import { createMessagePages } from '../features/messages/messages.pages.tsx';
 import { createMessagesApi } from '../features/messages/messages.routes.ts';
+import { messageListSchema, messageSchema } from '../features/messages/messages.schemas.ts';
 import { createRecipientPages } from '../features/recipients/recipients.pages.tsx';
 import { createRecipientsApi } from '../features/recipients/recipients.routes.ts';
+import { recipientListSchema, recipientSchema } from '../features/recipients/recipients.schemas.ts';
+import { roleChangeSchema, userListSchema } from '../features/users/oversight.schemas.ts';
 import { createProfilePages } from '../features/users/profile.pages.tsx';
 import { createUserPages } from '../features/users/users.pages.tsx';
 import { createUsersApi } from '../features/users/users.routes.ts';
+import { profileSchema } from '../features/users/users.schemas.ts';
 import { createUsersAdminApi } from '../features/users/users-admin.routes.ts';
+import { reasonInputSchema } from '../lib/validation.ts';
+import { ApiDocsPage } from '../views/api-docs.tsx';
 import { HomePage } from '../views/home.tsx';
 import type { Access } from './context.ts';
 import { pageContext, sendPage } from './context.ts';
+import { type ApiDoc, type ApiOperation, buildOpenApiDocument } from './openapi.ts';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -28,6 +39,12 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   const authLimit = { max: c.config.authRateLimitPerMinute, timeWindow: '1 minute' };
   const route = (method: HTTPMethods, url: string, access: Access, handler: Handler, options: { rateLimited?: boolean } = {}) =>
     app.route({ method, url, handler, config: { access, ...(options.rateLimited ? { rateLimit: authLimit } : {}) } });
+  const operations: ApiOperation[] = [];
+  /** An API route, also described in the OpenAPI document. */
+  const api = (method: HTTPMethods, url: string, access: Access, handler: Handler, doc: ApiDoc) => {
+    operations.push({ method, url, access, ...doc });
+    route(method, url, access, handler);
+  };
 
   const auth = createAuthPages({ auth: c.auth, config: c.config, devMailbox });
   const profile = createProfilePages({ users: c.users, auth: c.auth, devMailbox });
@@ -128,37 +145,160 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/dev/mailbox/:id', 'mailbox:read', mailbox.show);
 
   // JSON API
-  route('GET', '/api/v1/me', 'profile:read', usersApi.me);
-  route('PATCH', '/api/v1/me', 'profile:update', usersApi.updateMe);
-  route('GET', '/api/v1/tokens', 'tokens:manage', usersApi.listTokens);
-  route('POST', '/api/v1/tokens', 'tokens:manage', usersApi.createToken);
-  route('DELETE', '/api/v1/tokens/:id', 'tokens:manage', usersApi.revokeToken);
-  route('GET', '/api/v1/recipients', 'recipients:write', recipientsApi.list);
-  route('POST', '/api/v1/recipients', 'recipients:write', recipientsApi.create);
-  route('GET', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.show);
-  route('PATCH', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.update);
-  route('DELETE', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.delete);
-  route('GET', '/api/v1/users', 'users:list', usersAdminApi.list);
-  route('GET', '/api/v1/users/:id', 'users:list', usersAdminApi.show);
-  route('POST', '/api/v1/users/:id/block', 'users:block', usersAdminApi.block);
-  route('POST', '/api/v1/users/:id/unblock', 'users:block', usersAdminApi.unblock);
-  route('POST', '/api/v1/users/:id/role', 'users:change_role', usersAdminApi.changeRole);
-  route('DELETE', '/api/v1/users/:id', 'users:delete', usersAdminApi.delete);
-  route('GET', '/api/v1/audit', 'audit:read_own', usersAdminApi.audit);
-  route('GET', '/api/v1/messages', 'messages:write', messagesApi.list);
-  route('POST', '/api/v1/messages', 'messages:write', messagesApi.create);
-  route('GET', '/api/v1/messages/:id', 'messages:write', messagesApi.show);
-  route('PATCH', '/api/v1/messages/:id', 'messages:write', messagesApi.update);
-  route('DELETE', '/api/v1/messages/:id', 'messages:write', messagesApi.delete);
-  route('GET', '/api/v1/messages/:id/preview', 'messages:write', messagesApi.preview);
-  route('GET', '/api/v1/mailings', 'mailings:write', mailingsApi.list);
-  route('POST', '/api/v1/mailings', 'mailings:write', mailingsApi.create);
-  route('GET', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.show);
-  route('PATCH', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.update);
-  route('DELETE', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.delete);
-  route('POST', '/api/v1/mailings/:id/duplicate', 'mailings:write', mailingsApi.duplicate);
-  route('POST', '/api/v1/mailings/:id/pause', 'mailings:write', mailingsApi.pause);
-  route('POST', '/api/v1/mailings/:id/resume', 'mailings:write', mailingsApi.resume);
-  route('POST', '/api/v1/mailings/:id/disable', 'mailings:disable', mailingsApi.disable);
-  route('POST', '/api/v1/mailings/:id/enable', 'mailings:disable', mailingsApi.enable);
+  api('GET', '/api/v1/me', 'profile:read', usersApi.me, { tag: 'Profile', summary: 'Your account' });
+  api('PATCH', '/api/v1/me', 'profile:update', usersApi.updateMe, {
+    tag: 'Profile',
+    summary: 'Change your name, time zone and language',
+    body: profileSchema,
+  });
+  api('GET', '/api/v1/tokens', 'tokens:manage', usersApi.listTokens, {
+    tag: 'Profile',
+    summary: 'Your API tokens (never their secret)',
+  });
+  api('POST', '/api/v1/tokens', 'tokens:manage', usersApi.createToken, {
+    tag: 'Profile',
+    summary: 'Create an API token; the answer holds its secret, once',
+    body: apiTokenSchema,
+    success: 201,
+  });
+  api('DELETE', '/api/v1/tokens/:id', 'tokens:manage', usersApi.revokeToken, {
+    tag: 'Profile',
+    summary: 'Revoke one of your API tokens',
+    success: 204,
+  });
+  api('GET', '/api/v1/recipients', 'recipients:write', recipientsApi.list, {
+    tag: 'Recipients',
+    summary: 'List recipients (yours; everyone’s for managers)',
+    query: recipientListSchema,
+  });
+  api('POST', '/api/v1/recipients', 'recipients:write', recipientsApi.create, {
+    tag: 'Recipients',
+    summary: 'Add a recipient to your list',
+    body: recipientSchema,
+    success: 201,
+  });
+  api('GET', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.show, { tag: 'Recipients', summary: 'One recipient' });
+  api('PATCH', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.update, {
+    tag: 'Recipients',
+    summary: 'Change a recipient',
+    body: recipientSchema,
+  });
+  api('DELETE', '/api/v1/recipients/:id', 'recipients:write', recipientsApi.delete, {
+    tag: 'Recipients',
+    summary: 'Delete a recipient',
+    success: 204,
+  });
+  api('GET', '/api/v1/users', 'users:list', usersAdminApi.list, {
+    tag: 'Users',
+    summary: 'List users with their state',
+    query: userListSchema,
+  });
+  api('GET', '/api/v1/users/:id', 'users:list', usersAdminApi.show, { tag: 'Users', summary: 'One user' });
+  api('POST', '/api/v1/users/:id/block', 'users:block', usersAdminApi.block, {
+    tag: 'Users',
+    summary: 'Block a user: sessions and tokens end, mailings stop',
+    body: reasonInputSchema,
+  });
+  api('POST', '/api/v1/users/:id/unblock', 'users:block', usersAdminApi.unblock, {
+    tag: 'Users',
+    summary: 'Unblock a user',
+    body: reasonInputSchema,
+  });
+  api('POST', '/api/v1/users/:id/role', 'users:change_role', usersAdminApi.changeRole, {
+    tag: 'Users',
+    summary: 'Change a user’s role',
+    body: roleChangeSchema,
+  });
+  api('DELETE', '/api/v1/users/:id', 'users:delete', usersAdminApi.delete, {
+    tag: 'Users',
+    summary: 'Delete a user and everything they own',
+    success: 204,
+  });
+  api('GET', '/api/v1/audit', 'audit:read_own', usersAdminApi.audit, {
+    tag: 'Audit',
+    summary: 'Audit log entries (all for admins, own actions for managers)',
+    query: auditListSchema,
+  });
+  api('GET', '/api/v1/messages', 'messages:write', messagesApi.list, {
+    tag: 'Messages',
+    summary: 'List messages',
+    query: messageListSchema,
+  });
+  api('POST', '/api/v1/messages', 'messages:write', messagesApi.create, {
+    tag: 'Messages',
+    summary: 'Write a message',
+    body: messageSchema,
+    success: 201,
+  });
+  api('GET', '/api/v1/messages/:id', 'messages:write', messagesApi.show, { tag: 'Messages', summary: 'One message' });
+  api('PATCH', '/api/v1/messages/:id', 'messages:write', messagesApi.update, {
+    tag: 'Messages',
+    summary: 'Change a message',
+    body: messageSchema.partial(),
+  });
+  api('DELETE', '/api/v1/messages/:id', 'messages:write', messagesApi.delete, {
+    tag: 'Messages',
+    summary: 'Delete a message no mailing uses',
+    success: 204,
+  });
+  api('GET', '/api/v1/messages/:id/preview', 'messages:write', messagesApi.preview, {
+    tag: 'Messages',
+    summary: 'The message rendered for you: subject, HTML and text',
+  });
+  api('GET', '/api/v1/mailings', 'mailings:write', mailingsApi.list, {
+    tag: 'Mailings',
+    summary: 'List mailings with status and totals per status',
+    query: mailingListSchema,
+  });
+  api('POST', '/api/v1/mailings', 'mailings:write', mailingsApi.create, {
+    tag: 'Mailings',
+    summary: 'Plan a mailing',
+    body: mailingSchema,
+    success: 201,
+  });
+  api('GET', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.show, {
+    tag: 'Mailings',
+    summary: 'One mailing with its recipient ids',
+  });
+  api('PATCH', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.update, {
+    tag: 'Mailings',
+    summary: 'Change a mailing (not once completed)',
+    body: mailingSchema,
+  });
+  api('DELETE', '/api/v1/mailings/:id', 'mailings:write', mailingsApi.delete, {
+    tag: 'Mailings',
+    summary: 'Delete a mailing with its runs',
+    success: 204,
+  });
+  api('POST', '/api/v1/mailings/:id/duplicate', 'mailings:write', mailingsApi.duplicate, {
+    tag: 'Mailings',
+    summary: 'Copy a mailing',
+    success: 201,
+  });
+  api('POST', '/api/v1/mailings/:id/pause', 'mailings:write', mailingsApi.pause, { tag: 'Mailings', summary: 'Pause a mailing' });
+  api('POST', '/api/v1/mailings/:id/resume', 'mailings:write', mailingsApi.resume, {
+    tag: 'Mailings',
+    summary: 'Resume a paused mailing',
+  });
+  api('POST', '/api/v1/mailings/:id/disable', 'mailings:disable', mailingsApi.disable, {
+    tag: 'Mailings',
+    summary: 'Disable a mailing (managers), with a reason',
+    body: reasonInputSchema,
+  });
+  api('POST', '/api/v1/mailings/:id/enable', 'mailings:disable', mailingsApi.enable, {
+    tag: 'Mailings',
+    summary: 'Enable a disabled mailing (managers)',
+    body: reasonInputSchema,
+  });
+
+  // API description
+  route('GET', '/api/openapi.json', 'public', async () => buildOpenApiDocument(operations, c.config.baseUrl));
+  route('GET', '/api/docs', 'public', async (request, reply) =>
+    sendPage(reply, ApiDocsPage({ ctx: pageContext(request, reply, devMailbox), operations, schemaOf: describeBody })),
+  );
+  return { operations };
 }
+
+/** A request body's JSON Schema, pretty-printed for the docs page. */
+const describeBody = (op: ApiOperation) =>
+  op.body ? JSON.stringify(z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any' }), null, 2) : null;

@@ -32,6 +32,13 @@ export const singleLine = (max: number, label = 'This field') =>
     .max(max, `${label} must be at most ${max} characters.`)
     .refine((value) => !hasControlChar(value), `${label} must be a single line without control characters.`);
 
+/** Why an oversight action was taken: optional, one line; empty or missing means no reason. */
+export const reason = z.preprocess(
+  (value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value),
+  singleLine(500, 'Reason').optional(),
+);
+export const reasonInputSchema = z.object({ reason });
+
 /** E-mail addresses are stored trimmed and lower-cased, so one person has one address. */
 export const emailAddress = z
   .string()

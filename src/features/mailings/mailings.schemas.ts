@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasControlChar, searchText, singleLine, timeZone } from '../../lib/validation.ts';
+import { searchText, singleLine, timeZone } from '../../lib/validation.ts';
 import { scheduleSchema } from './schedule.ts';
 import { daysInMonth, toInstant } from './zoned-time.ts';
 
@@ -91,14 +91,4 @@ export const mailingListSchema = z.object({
   status: mailingStatusFilter,
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
   pageSize: z.coerce.number().int().min(1).max(200).catch(25),
-});
-
-export const reasonSchema = z.object({
-  reason: z
-    .string()
-    .trim()
-    .max(500, 'The reason must be at most 500 characters.')
-    .refine((v) => !hasControlChar(v), 'The reason must be a single line.')
-    .optional()
-    .default(''),
 });

@@ -2,11 +2,11 @@ import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { type Page, scopeFor } from '../../lib/scope.ts';
-import { parseInput } from '../../lib/validation.ts';
+import { parseInput, reasonInputSchema } from '../../lib/validation.ts';
 import { type Actor, can } from '../../permissions.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { MailingsRepository, MailingView } from './mailings.repository.ts';
-import { type MailingInput, mailingListSchema, mailingSchema, reasonSchema } from './mailings.schemas.ts';
+import { type MailingInput, mailingListSchema, mailingSchema } from './mailings.schemas.ts';
 import { computeMailingStatus, isEditable, type MailingStatus, nextRunAt } from './status.ts';
 
 export type MailingWithStatus = MailingView & { status: MailingStatus; nextRunAt: Date | null };
@@ -133,22 +133,22 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
     /** A manager's stop: a disabled mailing never sends until enabled again. Audit-logged with the reason. */
     async disableMailing(actor: Actor, rawId: unknown, input: unknown): Promise<void> {
       if (!can(actor, 'mailings:disable')) throw new AppError('FORBIDDEN', 'Only managers and admins can disable mailings.');
-      const { reason } = parseInput(reasonSchema, input);
+      const { reason } = parseInput(reasonInputSchema, input);
       const mailing = await getMailing(actor, rawId);
       if (mailing.disabledAt) return;
-      await repository.setDisabled(mailing.id, { at: clock.now(), reason, by: actor.userId });
+      await repository.setDisabled(mailing.id, { at: clock.now(), reason: reason ?? '', by: actor.userId });
       await deps.audit.record({
         actor,
         action: 'mailing.disabled',
         targetType: 'mailing',
         targetId: mailing.id,
-        reason: reason || null,
+        reason: reason ?? null,
       });
     },
 
     async enableMailing(actor: Actor, rawId: unknown, input: unknown): Promise<void> {
       if (!can(actor, 'mailings:disable')) throw new AppError('FORBIDDEN', 'Only managers and admins can enable mailings.');
-      const { reason } = parseInput(reasonSchema, input);
+      const { reason } = parseInput(reasonInputSchema, input);
       const mailing = await getMailing(actor, rawId);
       if (!mailing.disabledAt) return;
       await repository.setDisabled(mailing.id, null);
@@ -157,7 +157,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
         action: 'mailing.enabled',
         targetType: 'mailing',
         targetId: mailing.id,
-        reason: reason || null,
+        reason: reason ?? null,
       });
     },
 

@@ -1,17 +1,10 @@
 import { z } from 'zod';
-import { searchText, singleLine } from '../../lib/validation.ts';
+import { reason, searchText } from '../../lib/validation.ts';
 import { roles } from '../../permissions.ts';
 import { userSorts, userStates } from './users.repository.ts';
 import { roleSchema } from './users.schemas.ts';
 
-/** Why an oversight action was taken: optional, one line; empty or missing means no reason. */
-export const reasonSchema = z.preprocess(
-  (value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value),
-  singleLine(500, 'Reason').optional(),
-);
-
-export const reasonInputSchema = z.object({ reason: reasonSchema });
-export const roleChangeSchema = z.object({ role: roleSchema, reason: reasonSchema });
+export const roleChangeSchema = z.object({ role: roleSchema, reason });
 
 /** List parameters from a query string; anything odd falls back to the default rather than failing. */
 export const userListSchema = z.object({

@@ -2,11 +2,11 @@ import { AppError } from '../../errors.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import type { Page } from '../../lib/scope.ts';
-import { parseInput } from '../../lib/validation.ts';
+import { parseInput, reasonInputSchema } from '../../lib/validation.ts';
 import { type Actor, can, type Role, roles } from '../../permissions.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
-import { reasonInputSchema, roleChangeSchema, userListSchema } from './oversight.schemas.ts';
+import { roleChangeSchema, userListSchema } from './oversight.schemas.ts';
 import type { OversightOutcome, UserRow, UserSummary, UsersRepository } from './users.repository.ts';
 import type { UsersService } from './users.service.ts';
 
