@@ -202,16 +202,18 @@ export function RecipientImportPage(props: { ctx: PageContext; report?: ImportRe
           method="post"
           action={`/recipients/import?_csrf=${encodeURIComponent(props.ctx.csrfToken)}`}
           enctype="multipart/form-data"
+          data-upload="progress"
         >
           <label for="field-file">
             CSV file
             <input id="field-file" type="file" name="file" accept=".csv,text/csv" required />
           </label>
-          <progress id="import-progress" hidden />
+          <progress id="import-progress" hidden aria-label="Upload progress" />
           <button type="submit">Import</button>
         </form>
         {report && <ImportReportView report={report} />}
       </article>
+      <script src="/assets/import.js" defer />
     </Layout>
   );
 }
