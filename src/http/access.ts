@@ -38,7 +38,10 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
     // A bearer token is not sent by browsers on their own, so it needs no CSRF token.
     const viaToken = request.actor?.via === 'token';
     const exempt = request.routeOptions.config.csrf === false;
-    if (SAFE_METHODS.has(request.method) || viaToken || exempt) return done();
+    // Nobody signed in on a route that needs someone: the access check answers 401 without touching anything.
+    const access = request.routeOptions.config.access;
+    const refusedAnyway = !request.actor && access !== undefined && access !== 'public' && access !== 'guest';
+    if (SAFE_METHODS.has(request.method) || viaToken || exempt || refusedAnyway) return done();
     app.csrfProtection(request, reply, done);
   });
 

@@ -99,3 +99,39 @@ export function Select(props: {
     </>
   );
 }
+
+/** A labelled text area with an optional hint, keeping what was typed and showing its error beside it. */
+export function TextArea(props: {
+  name: string;
+  label: string;
+  rows: number;
+  values?: FormValues | undefined;
+  errors?: FieldErrors | undefined;
+  required?: boolean;
+  hint?: ComponentChildren;
+}) {
+  const id = `field-${props.name}`;
+  const error = props.errors?.[props.name];
+  const describedBy = [props.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <>
+      <label for={id}>{props.label}</label>
+      <textarea
+        id={id}
+        name={props.name}
+        rows={props.rows}
+        required={props.required}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy || undefined}
+      >
+        {props.values?.[props.name] ?? ''}
+      </textarea>
+      {props.hint && <small id={`${id}-hint`}>{props.hint}</small>}
+      {error && (
+        <small id={`${id}-error`} class="field-error">
+          {error}
+        </small>
+      )}
+    </>
+  );
+}

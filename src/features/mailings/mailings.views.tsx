@@ -187,7 +187,11 @@ export function MailingPage(props: { ctx: PageContext; mailing: MailingWithStatu
         </table>
         {props.canWrite && (
           <p class="actions">
-            {m.status !== 'completed' && <a href={`/mailings/${m.id}/edit`}>Edit</a>}{' '}
+            {m.status !== 'completed' && (
+              <>
+                <a href={`/mailings/${m.id}/edit`}>Edit</a> ·{' '}
+              </>
+            )}
             <a href={`/mailings/${m.id}/delete`}>Delete</a>{' '}
             <ActionButton action={`/mailings/${m.id}/duplicate`} csrfToken={csrf} label="Duplicate" secondary />{' '}
             {m.status !== 'completed' &&

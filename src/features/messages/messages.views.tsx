@@ -1,6 +1,6 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
-import { Field, Form, type FormValues, Select } from '../../views/forms.tsx';
+import { Field, Form, type FormValues, Select, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
 import type { RenderedMessage } from './messages.render.ts';
@@ -138,29 +138,21 @@ export function MessageFormPage(props: {
         <Form action={props.action} csrfToken={props.ctx.csrfToken} submit="Save" errors={errors}>
           <Field name="subject" label="Subject" values={values} errors={errors} />
           <Select name="format" label="Format" options={formatOptions} values={values} errors={errors} />
-          <label for="field-body">
-            Body
-            <textarea
-              id="field-body"
-              name="body"
-              rows={16}
-              required
-              aria-invalid={errors?.body ? 'true' : undefined}
-              aria-describedby={errors?.body ? 'field-body-hint field-body-error' : 'field-body-hint'}
-            >
-              {values?.body ?? ''}
-            </textarea>
-            <small id="field-body-hint">
-              Placeholders, in the subject and the body: <code>{'{{name}}'}</code> (the recipient's full name),{' '}
-              <code>{'{{email}}'}</code> (their address) and <code>{'{{unsubscribe_url}}'}</code> (their unsubscribe link, e.g.{' '}
-              <code>{'[Unsubscribe]({{unsubscribe_url}})'}</code> in Markdown). Nothing else is allowed.
-            </small>
-            {errors?.body && (
-              <small id="field-body-error" class="field-error">
-                {errors.body}
-              </small>
-            )}
-          </label>
+          <TextArea
+            name="body"
+            label="Body"
+            rows={16}
+            required
+            values={values}
+            errors={errors}
+            hint={
+              <>
+                Placeholders, in the subject and the body: <code>{'{{name}}'}</code> (the recipient's full name),{' '}
+                <code>{'{{email}}'}</code> (their address) and <code>{'{{unsubscribe_url}}'}</code> (their unsubscribe link, e.g.{' '}
+                <code>{'[Unsubscribe]({{unsubscribe_url}})'}</code> in Markdown). Nothing else is allowed.
+              </>
+            }
+          />
         </Form>
       </article>
     </Layout>

@@ -1,6 +1,6 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
-import { Field, Form, type FormValues } from '../../views/forms.tsx';
+import { Field, Form, type FormValues, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
 import type { ImportReport } from './recipients.csv.ts';
@@ -143,23 +143,7 @@ export function RecipientFormPage(props: {
         <Form action={props.action} csrfToken={props.ctx.csrfToken} submit="Save" errors={props.errors}>
           <Field name="email" label="E-mail" type="email" values={props.values} errors={props.errors} />
           <Field name="fullName" label="Full name" values={props.values} errors={props.errors} required={false} />
-          <label for="field-comment">
-            Comment
-            <textarea
-              id="field-comment"
-              name="comment"
-              rows={3}
-              aria-invalid={props.errors?.comment ? 'true' : undefined}
-              aria-describedby={props.errors?.comment ? 'field-comment-error' : undefined}
-            >
-              {props.values?.comment ?? ''}
-            </textarea>
-            {props.errors?.comment && (
-              <small id="field-comment-error" class="field-error">
-                {props.errors.comment}
-              </small>
-            )}
-          </label>
+          <TextArea name="comment" label="Comment" rows={3} values={props.values} errors={props.errors} />
         </Form>
       </article>
     </Layout>
