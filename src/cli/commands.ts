@@ -3,13 +3,15 @@ import { stat } from 'node:fs/promises';
 import type { Container } from '../container.ts';
 import { isAppError } from '../errors.ts';
 import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
+import { seedDemo } from './seed-demo.ts';
 
 /** A CLI command as data, so the same thing runs in this process or is forwarded to a running server. */
 export type CliCommand =
   | { name: 'migrate' }
   | { name: 'create-admin'; email: string; password: string; fullName: string }
   | { name: 'set-role'; email: string; role: string; reason?: string | undefined }
-  | { name: 'import-recipients'; file: string; owner: string };
+  | { name: 'import-recipients'; file: string; owner: string }
+  | { name: 'seed-demo'; force: boolean };
 
 /** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
 export type ProgressListener = (done: number, total: number) => void;
@@ -53,6 +55,8 @@ export async function executeCommand(
       }
       case 'import-recipients':
         return await importRecipientsFile(c, command.file, command.owner, onProgress);
+      case 'seed-demo':
+        return await seedDemo(c, { force: command.force });
     }
   } catch (error) {
     return describeError(error);

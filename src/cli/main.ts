@@ -144,6 +144,14 @@ export async function main(argv: string[]): Promise<void> {
       await finish(result);
     });
 
+  program
+    .command('seed-demo')
+    .description('add demo accounts, recipients, messages and mailings (refuses a database with data unless forced)')
+    .option('--force', 'add the demo data even though the database has data (existing demo accounts are skipped)', false)
+    .action(async (options: { force: boolean }) =>
+      finish(await runDatabaseCommand(config, { name: 'seed-demo', force: options.force })),
+    );
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

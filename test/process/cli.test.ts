@@ -476,3 +476,33 @@ describe(`herald CLI as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'
     assertRefused(await createAdmin(third), 1, /already exists/);
   });
 });
+
+describe(`herald seed-demo as a process (${embedded ? 'embedded PGlite' : 'PostgreSQL'})`, () => {
+  const demoAccounts = ['admin@demo.herald.test', 'manager@demo.herald.test', 'ada@demo.herald.test', 'grace@demo.herald.test'];
+  let demoEnv: Record<string, string>;
+  before(async () => {
+    demoEnv = {
+      DATA_DIR: path.join(workDir, 'demo-data'),
+      ...(pgServerUrl ? { DATABASE_URL: await createDatabase(pgServerUrl) } : {}),
+    };
+  });
+
+  test('on a new database it adds the demo data and prints the accounts and the password', slow, async () => {
+    const result = await cli(['seed-demo'], demoEnv);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Demo data added\. .* with the password herald-demo-password:/);
+    for (const email of demoAccounts) assert.match(result.stdout, new RegExp(email.replaceAll('.', '\\.')));
+    assert.match(result.stdout, /ada@demo\.herald\.test \(Europe\/Moscow\): 25 recipients, 2 messages, 3 mailings/);
+    if (embedded) assert.equal(existsSync(path.join(demoEnv.DATA_DIR!, 'herald.lock')), false, 'the lock is released');
+  });
+
+  test('again it is refused, and with --force it adds nothing twice', slow, async () => {
+    // Neither outcome depends on the other, so both run at once (on PGlite one waits for the lock).
+    const [again, forced] = await Promise.all([cli(['seed-demo'], demoEnv), cli(['seed-demo', '--force'], demoEnv)]);
+    assertRefused(again!, 1, /the database already has data; use --force to add demo data anyway/);
+    assert.equal(forced!.code, 0, forced!.stderr);
+    assert.match(forced!.stdout, /^Nothing added\./);
+    for (const email of demoAccounts)
+      assert.match(forced!.stdout, new RegExp(`${email.replaceAll('.', '\\.')}: the account exists`));
+  });
+});

@@ -109,13 +109,19 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       await repository.delete(mailing.id);
     },
 
-    /** A copy owned by the actor, named "Copy of …", with the same message, recipients and schedule. */
+    /**
+     * A copy for the same owner, named "Copy of …", with the same message, recipients and schedule.
+     * A manager's stop is copied too: duplicating must not be a way around it.
+     */
     async duplicateMailing(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
       const mailing = await getWritable(actor, rawId);
       const ids = await repository.recipientIds(mailing.id);
       const name = `Copy of ${mailing.name}`.slice(0, 200);
       const values = { ...valuesOf({ ...mailing, recipientIds: ids, allRecipients: false }), name };
       const id = await repository.insert(mailing.ownerId, values, ids);
+      if (mailing.disabledAt) {
+        await repository.setDisabled(id, { at: mailing.disabledAt, reason: mailing.disabledReason ?? '', by: mailing.disabledBy ?? actor.userId });
+      }
       return getMailing(actor, id);
     },
 
