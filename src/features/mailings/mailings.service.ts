@@ -120,7 +120,11 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const values = { ...valuesOf({ ...mailing, recipientIds: ids, allRecipients: false }), name };
       const id = await repository.insert(mailing.ownerId, values, ids);
       if (mailing.disabledAt) {
-        await repository.setDisabled(id, { at: mailing.disabledAt, reason: mailing.disabledReason ?? '', by: mailing.disabledBy ?? actor.userId });
+        await repository.setDisabled(id, {
+          at: mailing.disabledAt,
+          reason: mailing.disabledReason ?? '',
+          by: mailing.disabledBy ?? actor.userId,
+        });
       }
       return getMailing(actor, id);
     },

@@ -228,7 +228,11 @@ describe('mailings: who sees and changes what', () => {
     assert.deepEqual([entry?.action, entry?.reason, entry?.actorId], ['mailing.disabled', 'spam complaints', manager.user.id]);
     assert.equal((await o.agent.post(`/mailings/${id}/enable`)).statusCode, 403, 'the owner cannot lift a manager’s stop');
     const copy = await o.agent.post(`/mailings/${id}/duplicate`);
-    assert.match((await o.agent.get(String(copy.headers.location))).body, /Disabled by a manager: spam complaints/, 'a copy keeps the stop');
+    assert.match(
+      (await o.agent.get(String(copy.headers.location))).body,
+      /Disabled by a manager: spam complaints/,
+      'a copy keeps the stop',
+    );
     assert.equal((await manager.agent.post(`/mailings/${id}/enable`)).statusCode, 303);
     assert.doesNotMatch((await o.agent.get(`/mailings/${id}`)).body, /Disabled by a manager/);
   });
