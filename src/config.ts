@@ -44,6 +44,11 @@ const envSchema = z.object({
   SESSION_TTL_DAYS: positiveInt(30),
   SEND_RATE_PER_SECOND: positiveInt(100),
   SMTP_POOL_SIZE: positiveInt(5),
+  SEND_BATCH_SIZE: positiveInt(100),
+  SEND_MAX_ATTEMPTS: positiveInt(5),
+  SEND_RETRY_BASE_SECONDS: positiveInt(30),
+  SEND_LEASE_SECONDS: positiveInt(300),
+  CATCH_UP_MAX_AGE_HOURS: positiveInt(24),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -66,7 +71,15 @@ export interface Config {
   readonly login: { maxFailuresPerAddress: number; maxFailuresPerIp: number; windowSeconds: number };
   readonly authRateLimitPerMinute: number;
   readonly sessionTtlDays: number;
-  readonly sending: { ratePerSecond: number; poolSize: number };
+  readonly sending: {
+    ratePerSecond: number;
+    poolSize: number;
+    batchSize: number;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+    leaseSeconds: number;
+    catchUpMaxAgeHours: number;
+  };
 }
 
 /** Parses the environment once; a bad value throws a ConfigError naming the variable. */
@@ -111,7 +124,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     sessionTtlDays: e.SESSION_TTL_DAYS,
-    sending: Object.freeze({ ratePerSecond: e.SEND_RATE_PER_SECOND, poolSize: e.SMTP_POOL_SIZE }),
+    sending: Object.freeze({
+      ratePerSecond: e.SEND_RATE_PER_SECOND,
+      poolSize: e.SMTP_POOL_SIZE,
+      batchSize: e.SEND_BATCH_SIZE,
+      maxAttempts: e.SEND_MAX_ATTEMPTS,
+      retryBaseSeconds: e.SEND_RETRY_BASE_SECONDS,
+      leaseSeconds: e.SEND_LEASE_SECONDS,
+      catchUpMaxAgeHours: e.CATCH_UP_MAX_AGE_HOURS,
+    }),
   });
 }
 

@@ -16,6 +16,12 @@ import { createMessagesRepository } from './features/messages/messages.repositor
 import { createMessagesService } from './features/messages/messages.service.ts';
 import { createRecipientsRepository } from './features/recipients/recipients.repository.ts';
 import { createRecipientsService } from './features/recipients/recipients.service.ts';
+import { createDevMailboxMessenger, createSmtpMessenger } from './features/sending/messenger.ts';
+import { createScheduler } from './features/sending/scheduler.ts';
+import { createSender } from './features/sending/sender.ts';
+import { createSendingRepository } from './features/sending/sending.repository.ts';
+import { createSendingService } from './features/sending/sending.service.ts';
+import { createUnsubscribeTokens } from './features/sending/unsubscribe-token.ts';
 import { createOversightService } from './features/users/oversight.service.ts';
 import { createUsersRepository } from './features/users/users.repository.ts';
 import { createUsersService } from './features/users/users.service.ts';
@@ -85,6 +91,41 @@ export async function createContainer(config: Config, options: ContainerOptions 
 
   const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock });
   const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock });
+
+  const sendingRepository = createSendingRepository(db);
+  const unsubscribeTokens = createUnsubscribeTokens(config.secretKey);
+  const messenger = config.smtpUrl
+    ? createSmtpMessenger({
+        smtpUrl: config.smtpUrl,
+        from: config.mailFrom,
+        poolSize: config.sending.poolSize,
+        dkim: config.dkim,
+      })
+    : createDevMailboxMessenger(mailRepository);
+  const sender = createSender({
+    repository: sendingRepository,
+    messenger,
+    clock,
+    logger,
+    unsubscribeUrl: (ownerId, email) => `${config.baseUrl}/unsubscribe/${unsubscribeTokens.create(ownerId, email)}`,
+    suppress: (ownerId, email) => sendingRepository.suppress(ownerId, email, 'hard_bounce'),
+    options: { ...config.sending, concurrency: config.sending.poolSize },
+  });
+  const scheduler = createScheduler({
+    repository: sendingRepository,
+    clock,
+    logger,
+    catchUpMaxAgeHours: config.sending.catchUpMaxAgeHours,
+    onRun: () => sender.wake(),
+  });
+  const sending = createSendingService({
+    repository: sendingRepository,
+    mailings,
+    tokens: unsubscribeTokens,
+    clock,
+    wakeSender: () => sender.wake(),
+  });
+  let schedulerTimer: NodeJS.Timeout | undefined;
   const messages = createMessagesService({ repository: createMessagesRepository(db), mail, clock, baseUrl: config.baseUrl });
 
   let closed = false;
@@ -103,6 +144,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
     auth,
     recipients,
     mailings,
+    sending,
+    sender,
+    scheduler,
     messages,
 
     /** True while the database answers. */
@@ -120,12 +164,24 @@ export async function createContainer(config: Config, options: ContainerOptions 
     async startWorkers(): Promise<void> {
       await jobs.start();
       await mail.startWorker();
+      await this.startSending();
+    },
+
+    /** The scheduler (a pass now and every 30 seconds) and the sender. */
+    async startSending(): Promise<void> {
+      const pass = () => scheduler.runDue().catch((error) => logger.error({ err: error }, 'scheduler pass failed'));
+      await pass();
+      schedulerTimer = setInterval(pass, 30_000);
+      schedulerTimer.unref();
+      sender.start();
     },
 
     /** Stops in order: jobs drain, mail closes, the database closes, the lock goes. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      clearInterval(schedulerTimer);
+      await sender.stop().catch((error) => logger.error({ err: error }, 'stopping the sender failed'));
       await jobs.stop().catch((error) => logger.error({ err: error }, 'stopping jobs failed'));
       mail.close();
       await database.close().catch((error) => logger.error({ err: error }, 'closing the database failed'));

@@ -43,7 +43,9 @@ type Obj =
   | 'victim'
   | 'blocked'
   | 'confirm'
-  | 'reset';
+  | 'reset'
+  | 'run'
+  | 'unsubscribe';
 /** [object, anonymous, owner, another user, manager, admin] */
 type Row = readonly [Obj, Outcome, Outcome, Outcome, Outcome, Outcome];
 const all = (o: Outcome, obj: Obj = '-'): Row => [obj, o, o, o, o, o];
@@ -110,6 +112,11 @@ const expectations: Record<string, Row> = {
   'POST /mailings/:id/pause': ['mailing', 401, 303, 404, 403, 303],
   'POST /mailings/:id/resume': ['paused', 401, 303, 404, 403, 303],
   'POST /mailings/:id/disable': ['mailing', 401, 403, 403, 303, 303],
+  'POST /mailings/:id/send': ['mailing', 401, 303, 404, 403, 303],
+  'GET /mailings/:id/runs/:runId': ['run', L, 200, 404, 200, 200],
+  'GET /attempts': ['-', L, 200, 200, 200, 200],
+  'GET /unsubscribe/:token': all(200, 'unsubscribe'),
+  'POST /unsubscribe/:token': all(200, 'unsubscribe'),
   'POST /mailings/:id/enable': ['disabled', 401, 403, 403, 303, 303],
   'GET /users': ['-', L, 403, 403, 200, 200],
   'GET /users/:id': ['owner', L, 403, 403, 200, 200],
@@ -153,6 +160,10 @@ const expectations: Record<string, Row> = {
   'POST /api/v1/mailings/:id/pause': ['mailing', 401, 200, 404, 403, 200],
   'POST /api/v1/mailings/:id/resume': ['paused', 401, 200, 404, 403, 200],
   'POST /api/v1/mailings/:id/disable': ['mailing', 401, 403, 403, 200, 200],
+  'POST /api/v1/mailings/:id/send': ['mailing', 401, 201, 404, 403, 201],
+  'GET /api/v1/mailings/:id/runs': ['mailing', 401, 200, 404, 200, 200],
+  'GET /api/v1/mailings/:id/runs/:runId': ['run', 401, 200, 404, 200, 200],
+  'GET /api/v1/attempts': ['-', 401, 200, 200, 200, 200],
   'POST /api/v1/mailings/:id/enable': ['disabled', 401, 403, 403, 200, 200],
   'GET /api/openapi.json': all(200),
   'GET /api/docs': all(200),
@@ -165,7 +176,7 @@ type Body = Record<string, string>;
 /** A mailing's message and recipient; each signed-in actor also has their own, to create mailings with. */
 type Parts = { messageId: number; recipientId: number };
 /** The object of one call; `me` is the actor (the owner for anonymous), `mine` the actor's own parts. */
-type Fixture = Partial<Parts> & { id: number | string };
+type Fixture = Partial<Parts> & { id: number | string; runId?: number };
 type Call = { fx: Fixture; me: UserRow; mine: Parts };
 
 const newPassword = 'a-fresh-matrix-password-7';
@@ -273,6 +284,16 @@ async function make(obj: Obj): Promise<Fixture> {
       return { id: await insertRecipient(owner.id) };
     case 'message':
       return { id: await insertMessage(owner.id) };
+    case 'run': {
+      const mailing = await make('mailing');
+      const [run] = await db
+        .insert(s.runs)
+        .values({ mailingId: Number(mailing.id), trigger: 'manual', state: 'finished' })
+        .returning();
+      return { ...mailing, runId: run!.id };
+    }
+    case 'unsubscribe':
+      return { id: t.c.sending.unsubscribeUrl('', owner.id, owner.email).split('/').at(-1)! };
     case 'mailing':
     case 'paused':
     case 'disabled': {
@@ -332,6 +353,7 @@ const snapshotQuery = sql.raw(
     digest('mailing_recipients', 'x', 'x.mailing_id, x.recipient_id'),
     digest('api_tokens', '(x.id, x.user_id, x.name, x.revoked_at)', 'x.id'), // not last_used_at: every bearer call sets it
     digest('audit_log', 'x', 'x.id'),
+    digest('runs', '(x.id, x.mailing_id, x.trigger)', 'x.id'), // not the counts and state: the sender moves them
   ].join(', ')}`,
 );
 const snapshot = async () => (await queryRows(t.c.db, snapshotQuery))[0];
@@ -397,7 +419,10 @@ async function runPass(tc: TestContext, pass: Pass, keys: string[]) {
           const fx = await make(obj);
           const me = people[actor === 'anon' ? 'owner' : actor];
           const body = bodies[key]?.({ fx, me: me.user, mine: me.parts });
-          const url = key.split(' ')[1]!.replace(/:(id|token)\b/, String(fx.id));
+          const url = key
+            .split(' ')[1]!
+            .replace(/:(id|token)\b/, String(fx.id))
+            .replace(':runId', String(fx.runId ?? ''));
           const was = isRefusal(expected) ? await snapshot() : null;
           const response = await send(pass, actor, key, url, body);
           if (was) assert.deepEqual(await snapshot(), was, `${pass}: ${key} as ${actor} changed the data`);

@@ -4,6 +4,7 @@ import type { Container } from '../container.ts';
 import { isAppError } from '../errors.ts';
 import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
 import { seedDemo } from './seed-demo.ts';
+import { sendDue, sendMailing } from './send.ts';
 
 /** A CLI command as data, so the same thing runs in this process or is forwarded to a running server. */
 export type CliCommand =
@@ -11,6 +12,8 @@ export type CliCommand =
   | { name: 'create-admin'; email: string; password: string; fullName: string }
   | { name: 'set-role'; email: string; role: string; reason?: string | undefined }
   | { name: 'import-recipients'; file: string; owner: string }
+  | { name: 'send'; mailingId: string }
+  | { name: 'send-due' }
   | { name: 'seed-demo'; force: boolean };
 
 /** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
@@ -53,6 +56,10 @@ export async function executeCommand(
         const user = await c.users.changeRole(null, command.email, command.role, command.reason);
         return { code: 0, output: `${user.email} is now ${user.role}.` };
       }
+      case 'send':
+        return await sendMailing(c, command.mailingId, onProgress);
+      case 'send-due':
+        return await sendDue(c);
       case 'import-recipients':
         return await importRecipientsFile(c, command.file, command.owner, onProgress);
       case 'seed-demo':

@@ -152,6 +152,43 @@ export async function main(argv: string[]): Promise<void> {
       finish(await runDatabaseCommand(config, { name: 'seed-demo', force: options.force })),
     );
 
+  program
+    .command('send')
+    .description('start a run of a mailing now and follow it to the end (exit 1 when anything failed)')
+    .argument('<mailing-id>', 'the mailing to send')
+    .action(async (mailingId: string) => {
+      const bar = progressBar('Sending');
+      const result = await runDatabaseCommand(config, { name: 'send', mailingId }, bar.update);
+      bar.stop();
+      await finish(result);
+    });
+
+  program
+    .command('send-due')
+    .description('one scheduler pass: start the runs that are due and send them (for cron)')
+    .action(async () => finish(await runDatabaseCommand(config, { name: 'send-due' })));
+
+  program
+    .command('worker')
+    .description('run the scheduler and the sender without the web app (PostgreSQL only)')
+    .action(async () => {
+      if (!config.databaseUrl) {
+        process.stderr.write(
+          'Error: a worker needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the scheduler and the sender in it.\n',
+        );
+        process.exit(2);
+      }
+      const container = await createContainer(config, { command: 'herald worker' });
+      await container.startWorkers();
+      container.logger.info('Herald worker is running');
+      const shutdown = async () => {
+        await container.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void shutdown());
+      process.once('SIGTERM', () => void shutdown());
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

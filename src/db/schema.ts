@@ -1,5 +1,5 @@
 import { isNotNull, sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Schedule } from '../features/mailings/schedule.ts';
 
 const timestamps = {
@@ -223,5 +223,60 @@ export const runs = pgTable(
     index('runs_mailing_id_idx').on(t.mailingId),
     uniqueIndex('runs_mailing_occurrence_key').on(t.mailingId, t.occurrenceAt).where(isNotNull(t.occurrenceAt)),
     uniqueIndex('runs_one_active_per_mailing').on(t.mailingId).where(sql`state = 'sending'`),
+  ],
+);
+
+/**
+ * One recipient in one run: its state and last SMTP reply. A worker claims deliveries with a
+ * lease; a delivery whose lease ran out while it was being sent is `unknown`, never resent.
+ */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    recipientId: integer('recipient_id').references(() => recipients.id, { onDelete: 'set null' }),
+    email: text('email').notNull(),
+    fullName: text('full_name').notNull().default(''),
+    state: text('state', { enum: ['queued', 'sending', 'sent', 'failed', 'suppressed', 'unknown'] }).notNull(),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    lastCode: integer('last_code'),
+    lastResponse: text('last_response'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('deliveries_run_email_key').on(t.runId, t.email),
+    index('deliveries_claim_idx').on(t.runId, t.id).where(sql`state = 'queued'`),
+    index('deliveries_lease_idx').on(t.leaseExpiresAt).where(sql`state = 'sending'`),
+  ],
+);
+
+/** Every SMTP attempt of a delivery: when, how long, and what the server answered. */
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    deliveryId: bigint('delivery_id', { mode: 'number' })
+      .notNull()
+      .references(() => deliveries.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull(),
+    success: boolean('success').notNull(),
+    code: integer('code'),
+    response: text('response').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    server: text('server').notNull(),
+  },
+  (t) => [
+    index('attempts_run_id_idx').on(t.runId),
+    index('attempts_delivery_id_idx').on(t.deliveryId),
+    index('attempts_at_idx').on(t.attemptedAt),
   ],
 );

@@ -15,6 +15,7 @@ import { messageListSchema, messageSchema } from '../features/messages/messages.
 import { createRecipientPages } from '../features/recipients/recipients.pages.tsx';
 import { createRecipientsApi } from '../features/recipients/recipients.routes.ts';
 import { recipientListSchema, recipientSchema } from '../features/recipients/recipients.schemas.ts';
+import { createSendingApi, createSendingPages } from '../features/sending/sending.pages.tsx';
 import { roleChangeSchema, userListSchema } from '../features/users/oversight.schemas.ts';
 import { createProfilePages } from '../features/users/profile.pages.tsx';
 import { createUserPages } from '../features/users/users.pages.tsx';
@@ -37,8 +38,23 @@ type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown
 export function registerRoutes(app: FastifyInstance, c: Container) {
   const devMailbox = c.mail.transportKind === 'dev-mailbox';
   const authLimit = { max: c.config.authRateLimitPerMinute, timeWindow: '1 minute' };
-  const route = (method: HTTPMethods, url: string, access: Access, handler: Handler, options: { rateLimited?: boolean } = {}) =>
-    app.route({ method, url, handler, config: { access, ...(options.rateLimited ? { rateLimit: authLimit } : {}) } });
+  const route = (
+    method: HTTPMethods,
+    url: string,
+    access: Access,
+    handler: Handler,
+    options: { rateLimited?: boolean; csrf?: false } = {},
+  ) =>
+    app.route({
+      method,
+      url,
+      handler,
+      config: {
+        access,
+        ...(options.rateLimited ? { rateLimit: authLimit } : {}),
+        ...(options.csrf === false ? { csrf: false } : {}),
+      },
+    });
   const operations: ApiOperation[] = [];
   /** An API route, also described in the OpenAPI document. */
   const api = (method: HTTPMethods, url: string, access: Access, handler: Handler, doc: ApiDoc) => {
@@ -58,8 +74,11 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
     mailings: c.mailings,
     devMailbox,
     defaultTimeZone: async (actor) => (await c.users.getProfile(actor)).timeZone,
+    listRuns: async (actor, mailingId) => (await c.sending.listRuns(actor, mailingId)).runs,
   });
   const mailingsApi = createMailingsApi({ mailings: c.mailings });
+  const sendingPages = createSendingPages({ sending: c.sending, devMailbox });
+  const sendingApi = createSendingApi({ sending: c.sending });
   const recipientsApi = createRecipientsApi({ recipients: c.recipients });
   const messages = createMessagePages({ messages: c.messages, devMailbox });
   const messagesApi = createMessagesApi({ messages: c.messages });
@@ -141,6 +160,11 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/users/:id/delete', 'users:delete', userPages.deleteForm);
   route('POST', '/users/:id/delete', 'users:delete', userPages.delete);
   route('GET', '/audit', 'audit:read_own', auditPages.list);
+  route('POST', '/mailings/:id/send', 'mailings:write', sendingPages.sendNow);
+  route('GET', '/mailings/:id/runs/:runId', 'mailings:write', sendingPages.run);
+  route('GET', '/attempts', 'mailings:write', sendingPages.attempts);
+  route('GET', '/unsubscribe/:token', 'public', sendingPages.unsubscribeForm);
+  route('POST', '/unsubscribe/:token', 'public', sendingPages.unsubscribe, { csrf: false, rateLimited: true });
   route('GET', '/dev/mailbox', 'mailbox:read', mailbox.list);
   route('GET', '/dev/mailbox/:id', 'mailbox:read', mailbox.show);
 
@@ -289,6 +313,24 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
     tag: 'Mailings',
     summary: 'Enable a disabled mailing (managers)',
     body: reasonInputSchema,
+  });
+
+  api('POST', '/api/v1/mailings/:id/send', 'mailings:write', sendingApi.sendNow, {
+    tag: 'Sending',
+    summary: 'Send now: start a run (refused with the reason when it cannot send)',
+    success: 201,
+  });
+  api('GET', '/api/v1/mailings/:id/runs', 'mailings:write', sendingApi.runs, {
+    tag: 'Sending',
+    summary: 'The runs of a mailing',
+  });
+  api('GET', '/api/v1/mailings/:id/runs/:runId', 'mailings:write', sendingApi.run, {
+    tag: 'Sending',
+    summary: 'A run with live progress and a page of its deliveries',
+  });
+  api('GET', '/api/v1/attempts', 'mailings:write', sendingApi.attempts, {
+    tag: 'Sending',
+    summary: 'SMTP attempts (own mailings; everyone’s for managers), newest first',
   });
 
   // API description

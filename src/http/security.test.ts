@@ -101,6 +101,7 @@ describe('health', () => {
     const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
     assert.deepEqual([ready.statusCode, ready.json()], [200, { status: 'ready' }]);
     const other = await createTestApp({ devMailbox: true });
+    await other.c.sender.stop();
     await other.c.database.close();
     const down = await other.app.inject({ method: 'GET', url: '/readyz' });
     assert.deepEqual([down.statusCode, down.json()], [503, { status: 'unavailable' }]);

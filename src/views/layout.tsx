@@ -93,13 +93,25 @@ function Navigation({ ctx }: { ctx: PageContext }) {
 }
 
 /** The page frame: navigation by role, the flash message, the content. */
-export function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+export function Layout({
+  ctx,
+  title,
+  children,
+  refreshSeconds,
+}: {
+  ctx: PageContext;
+  title: string;
+  children: ComponentChildren;
+  /** Reloads the page every so many seconds (live progress without JavaScript). */
+  refreshSeconds?: number | undefined;
+}) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Herald`}</title>
+        {refreshSeconds && <meta http-equiv="refresh" content={String(refreshSeconds)} />}
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href={ctx.assets.css} />
         <link rel="stylesheet" href={ctx.assets.appCss} />

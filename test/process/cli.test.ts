@@ -506,3 +506,43 @@ describe(`herald seed-demo as a process (${embedded ? 'embedded PGlite' : 'Postg
       assert.match(forced!.stdout, new RegExp(`${email.replaceAll('.', '\\.')}: the account exists`));
   });
 });
+
+describe(`herald send and send-due as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'})`, () => {
+  let sendEnv: Record<string, string>;
+  before(async () => {
+    sendEnv = {
+      DATA_DIR: path.join(workDir, 'send-data'),
+      ...(pgServerUrl ? { DATABASE_URL: await createDatabase(pgServerUrl) } : {}),
+    };
+    assert.equal((await cli(['seed-demo'], sendEnv)).code, 0);
+  });
+
+  test('send runs a mailing to the end with a summary; a completed one and bad ids are refused', slow, async () => {
+    const result = await cli(['send', '1'], sendEnv);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Run #1 of mailing 1: 25 sent, 0 failed, 0 suppressed, 0 unknown, of 25\./);
+    const [again, unknown, text, none] = await Promise.all([
+      cli(['send', '1'], sendEnv),
+      cli(['send', '999999'], sendEnv),
+      cli(['send', 'abc'], sendEnv),
+      cli(['send'], sendEnv),
+    ]);
+    assertRefused(again!, 1, /completed/);
+    assertRefused(unknown!, 1, /not found/);
+    assertRefused(text!, 1, /not found/);
+    assertRefused(none!, 2, /mailing-id/);
+  });
+
+  test('send-due starts and sends what is due (nothing here) and says so', slow, async () => {
+    const result = await cli(['send-due'], sendEnv);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^0 runs started and sent, 0 occurrences skipped as too old\./);
+  });
+
+  test('a worker on the embedded database explains why not', {
+    ...slow,
+    skip: embedded ? false : 'PostgreSQL has workers',
+  }, async () => {
+    assertRefused(await cli(['worker'], sendEnv), 2, /needs DATABASE_URL/);
+  });
+});

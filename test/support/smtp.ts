@@ -19,12 +19,20 @@ export class TestSmtpServer {
   private readonly events = new EventEmitter<{ mail: [ReceivedMail] }>();
   private server: SMTPServer;
   port = 0;
+  /** Per address, the reply codes to give its next RCPT TO commands, in order (then it is accepted). */
+  readonly refusals = new Map<string, number[]>();
 
   constructor() {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const code = this.refusals.get(address.address)?.shift();
+        if (code === undefined) return callback();
+        const error = Object.assign(new Error(code >= 500 ? 'No such mailbox here' : 'Try again later'), { responseCode: code });
+        callback(error);
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -4,6 +4,7 @@ import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
 import { type Actor, can } from '../../permissions.ts';
+import type { RunRow } from '../sending/sending.repository.ts';
 import { MailingFormPage, type MailingFormValues } from './mailing-form.views.tsx';
 import type { MailingsService, MailingWithStatus } from './mailings.service.ts';
 import { MailingDeletePage, MailingListPage, MailingPage } from './mailings.views.tsx';
@@ -48,6 +49,7 @@ export function createMailingPages(deps: {
   mailings: MailingsService;
   devMailbox: boolean;
   defaultTimeZone: (actor: Actor) => Promise<string>;
+  listRuns: (actor: Actor, mailingId: number) => Promise<RunRow[]>;
 }) {
   const { mailings } = deps;
   const ctx = (request: FastifyRequest, reply: FastifyReply) => pageContext(request, reply, deps.devMailbox);
@@ -83,11 +85,13 @@ export function createMailingPages(deps: {
     show: async (request, reply) => {
       const actor = actorOf(request);
       const mailing = await mailings.getMailing(actor, idParam(request));
+      const runs = await deps.listRuns(actor, mailing.id);
       return sendPage(
         reply,
         MailingPage({
           ctx: ctx(request, reply),
           mailing,
+          runs,
           canWrite: canWrite(actor, mailing),
           canDisable: can(actor, 'mailings:disable'),
         }),

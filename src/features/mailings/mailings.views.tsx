@@ -1,6 +1,8 @@
 import type { Page } from '../../lib/scope.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, listUrl, Pagination } from '../../views/list.tsx';
+import type { RunRow } from '../sending/sending.repository.ts';
+import { RunList } from '../sending/sending.views.tsx';
 import type { MailingWithStatus } from './mailings.service.ts';
 import { describeSchedule } from './schedule.ts';
 import { type MailingStatus, statusLabels } from './status.ts';
@@ -131,7 +133,13 @@ function ActionButton({
   );
 }
 
-export function MailingPage(props: { ctx: PageContext; mailing: MailingWithStatus; canWrite: boolean; canDisable: boolean }) {
+export function MailingPage(props: {
+  ctx: PageContext;
+  mailing: MailingWithStatus;
+  runs: RunRow[];
+  canWrite: boolean;
+  canDisable: boolean;
+}) {
   const { ctx, mailing: m } = props;
   const csrf = ctx.csrfToken;
   return (
@@ -185,6 +193,12 @@ export function MailingPage(props: { ctx: PageContext; mailing: MailingWithStatu
             </tr>
           </tbody>
         </table>
+        {props.canWrite && m.status !== 'completed' && !m.disabledAt && !m.pausedAt && (
+          <form method="post" action={`/mailings/${m.id}/send`}>
+            <input type="hidden" name="_csrf" value={csrf} />
+            <button type="submit">Send now</button>
+          </form>
+        )}
         {props.canWrite && (
           <p class="actions">
             {m.status !== 'completed' && (
@@ -213,6 +227,13 @@ export function MailingPage(props: { ctx: PageContext; mailing: MailingWithStatu
           </form>
         )}
       </article>
+      <section>
+        <h2>Runs</h2>
+        <RunList mailingId={m.id} runs={props.runs} />
+        <p>
+          <a href={`/attempts?mailingId=${m.id}`}>Every attempt of this mailing</a>
+        </p>
+      </section>
     </Layout>
   );
 }

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { and, eq } from 'drizzle-orm';
+import { ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
+import type { Agent } from '../../../test/support/agent.ts';
+import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { attempts, deliveries, mailingRecipients, mailings, messages, recipients, runs, suppressions } from '../../db/schema.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await createTestApp({ env: { SEND_RETRY_BASE_SECONDS: '1' } });
+  await ensureAdmin(t);
+});
+after(() => t.close());
+
+const BASE = 'http://localhost:3000';
+/** A header of a received mail as sent (unfolded), whatever mailparser makes of it. */
+const rawHeader = (raw: string, name: string) =>
+  new RegExp(`^${name}: (.*)$`, 'im').exec((raw.split('\r\n\r\n')[0] ?? '').replace(/\r\n[ \t]+/g, ' '))?.[1] ?? '';
+
+/** A user with a weekly mailing (window open for a year, first occurrence far ahead) to `count` fresh addresses. */
+async function mailingFor(count: number, options: { role?: 'user' | 'manager' } = {}) {
+  const { user, agent } = await signedIn(t, options);
+  const [message] = await t.c.db
+    .insert(messages)
+    .values({ ownerId: user.id, subject: 'News for {{name}}', body: 'Hello **{{name}}**\n\n[Unsubscribe]({{unsubscribe_url}})' })
+    .returning();
+  const rows = await t.c.db
+    .insert(recipients)
+    .values(Array.from({ length: count }, (_, i) => ({ ownerId: user.id, email: uniqueEmail(`r${i}`), fullName: `Person ${i}` })))
+    .returning();
+  const now = Date.now();
+  const [mailing] = await t.c.db
+    .insert(mailings)
+    .values({
+      ownerId: user.id,
+      name: 'Weekly',
+      messageId: message!.id,
+      startsAt: new Date(now + 86_400_000),
+      endsAt: new Date(now + 365 * 86_400_000),
+      timeZone: 'UTC',
+      schedule: { kind: 'weekly', weekdays: [1] },
+    })
+    .returning();
+  await t.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
+  return { user, agent, mailingId: mailing!.id, emails: rows.map((r) => r.email) };
+}
+
+/** Presses "Send now" and waits until the sender reports the run finished. */
+async function sendAndWait(agent: Agent, mailingId: number) {
+  const finished = new Promise<number>((resolve) => {
+    const listener = ({ runId }: { runId: number }) => {
+      t.c.sender.events.off('finished', listener);
+      resolve(runId);
+    };
+    t.c.sender.events.on('finished', listener);
+  });
+  const response = await agent.post(`/mailings/${mailingId}/send`);
+  assert.equal(response.statusCode, 303, response.body.slice(0, 500));
+  const runId = Number(/\/runs\/(\d+)/.exec(String(response.headers.location))?.[1]);
+  assert.equal(await finished, runId);
+  return runId;
+}
+
+describe('send now', () => {
+  test('one e-mail per recipient with its own headers; suppressed addresses skipped; every attempt recorded', async () => {
+    const m = await mailingFor(3);
+    await t.c.db.insert(suppressions).values({ ownerId: m.user.id, email: m.emails[2]!, reason: 'manual' });
+    const runId = await sendAndWait(m.agent, m.mailingId);
+
+    const received = t.smtp!.received.filter((mail) => m.emails.some((e) => mail.to.includes(e)));
+    assert.equal(received.length, 2);
+    for (const [i, mail] of received.entries()) {
+      assert.deepEqual(mail.to, [m.emails[i]], 'each e-mail goes to its one recipient');
+      assert.equal(mail.parsed.subject, `News for Person ${i}`);
+      const raw = mail.raw.split('\r\n\r\n')[0] ?? '';
+      assert.equal(raw.match(/^List-Unsubscribe:/gim)?.length, 1, 'one List-Unsubscribe header');
+      assert.match(raw, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click/im);
+      assert.match(rawHeader(mail.raw, 'List-Unsubscribe'), new RegExp(`^<${BASE}/unsubscribe/[^>]+>, <mailto:[^>]+>$`));
+      assert.ok(mail.parsed.html && mail.parsed.text, 'text and HTML parts');
+    }
+    assert.notEqual(received[0]?.parsed.messageId, received[1]?.parsed.messageId);
+
+    const run = (await t.c.db.select().from(runs).where(eq(runs.id, runId)))[0];
+    assert.deepEqual(
+      [run?.state, run?.total, run?.sent, run?.failed, run?.suppressed, run?.unknown],
+      ['finished', 3, 2, 0, 1, 0],
+    );
+    const rows = await t.c.db.select().from(attempts).where(eq(attempts.runId, runId));
+    assert.equal(rows.length, 2);
+    assert.ok(rows.every((a) => a.success && a.code === 250 && a.response.startsWith('250')));
+
+    const page = await m.agent.get(`/mailings/${m.mailingId}/runs/${runId}`);
+    assert.match(page.body, /id="run-sent">2</);
+    assert.match((await m.agent.get(`/attempts?mailingId=${m.mailingId}`)).body, new RegExp(m.emails[0]!));
+    assert.match((await m.agent.get(`/mailings/${m.mailingId}`)).body, new RegExp(`/mailings/${m.mailingId}/runs/${runId}`));
+  });
+
+  test('a 4xx answer is retried and then delivered; a 5xx fails for good and suppresses a hard bounce', async () => {
+    const m = await mailingFor(2);
+    t.smtp!.refusals.set(m.emails[0]!, [451, 451]);
+    t.smtp!.refusals.set(m.emails[1]!, [550]);
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    const states = await t.c.db.select().from(deliveries).where(eq(deliveries.runId, runId));
+    const byEmail = Object.fromEntries(states.map((d) => [d.email, d]));
+    assert.equal(byEmail[m.emails[0]!]?.state, 'sent');
+    assert.equal(byEmail[m.emails[0]!]?.attemptCount, 3);
+    assert.equal(byEmail[m.emails[1]!]?.state, 'failed');
+    assert.equal(byEmail[m.emails[1]!]?.lastCode, 550);
+    const tries = await t.c.db.select().from(attempts).where(eq(attempts.runId, runId));
+    assert.deepEqual(tries.map((a) => a.code).sort(), [250, 451, 451, 550]);
+    const [bounce] = await t.c.db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.ownerId, m.user.id), eq(suppressions.email, m.emails[1]!)));
+    assert.equal(bounce?.reason, 'hard_bounce');
+  });
+
+  test('refused with the reason: disabled, paused, completed, no recipients, another user, a manager', async () => {
+    const m = await mailingFor(1);
+    const refuse = async (agent: Agent, status: number, text: RegExp) => {
+      const response = await agent.post(`/mailings/${m.mailingId}/send`);
+      assert.equal(response.statusCode, status);
+      assert.match(response.body, text);
+    };
+    await t.c.db
+      .update(mailings)
+      .set({ disabledAt: new Date(), disabledReason: 'complaints' })
+      .where(eq(mailings.id, m.mailingId));
+    await refuse(m.agent, 409, /disabled this mailing: complaints/);
+    await t.c.db.update(mailings).set({ disabledAt: null, pausedAt: new Date() }).where(eq(mailings.id, m.mailingId));
+    await refuse(m.agent, 409, /paused/);
+    await t.c.db.update(mailings).set({ pausedAt: null }).where(eq(mailings.id, m.mailingId));
+    await refuse((await signedIn(t)).agent, 404, /not found/i);
+    await refuse((await signedIn(t, { role: 'manager' })).agent, 403, /not change/);
+    await t.c.db.delete(mailingRecipients).where(eq(mailingRecipients.mailingId, m.mailingId));
+    await refuse(m.agent, 409, /no recipients/);
+    await t.c.db
+      .update(mailings)
+      .set({ endsAt: new Date(Date.now() - 1000), startsAt: new Date(Date.now() - 2000) })
+      .where(eq(mailings.id, m.mailingId));
+    await refuse(m.agent, 409, /completed/);
+    assert.equal(await t.c.db.$count(runs, eq(runs.mailingId, m.mailingId)), 0);
+    const api = await m.agent.api('POST', `/api/v1/mailings/${m.mailingId}/send`);
+    assert.equal(api.json().code, 'MAILING_COMPLETED');
+  });
+});
+
+describe('one-click unsubscribe', () => {
+  test('GET shows a button, POST suppresses the address for its owner (no cookie, no CSRF), later runs skip it', async () => {
+    const m = await mailingFor(1);
+    await sendAndWait(m.agent, m.mailingId);
+    const mail = t.smtp!.received.find((r) => r.to.includes(m.emails[0]!));
+    const link = /<(http[^>]+\/unsubscribe\/[^>]+)>/.exec(rawHeader(mail?.raw ?? '', 'List-Unsubscribe'))?.[1] ?? '';
+    const path = link.slice(BASE.length);
+    const page = await t.app.inject({ method: 'GET', url: path });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Unsubscribe<\/button>/);
+    assert.equal(await t.c.db.$count(suppressions, eq(suppressions.ownerId, m.user.id)), 0, 'GET changes nothing');
+    const post = await t.app.inject({
+      method: 'POST',
+      url: path,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(post.statusCode, 200);
+    assert.match(post.body, /is unsubscribed/);
+    assert.equal((await t.app.inject({ method: 'POST', url: path })).statusCode, 200, 'again: still fine');
+    assert.equal(await t.c.db.$count(suppressions, eq(suppressions.ownerId, m.user.id)), 1);
+    for (const forged of [`${path}x`, '/unsubscribe/abc.def', '/unsubscribe/%00', `/unsubscribe/${'a'.repeat(2000)}`]) {
+      // Fastify refuses an over-long path parameter itself (414).
+      assert.ok([404, 414].includes((await t.app.inject({ method: 'POST', url: forged })).statusCode), forged.slice(0, 40));
+    }
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    const [run] = await t.c.db.select().from(runs).where(eq(runs.id, runId));
+    assert.deepEqual([run?.sent, run?.suppressed], [0, 1]);
+  });
+});
