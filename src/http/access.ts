@@ -38,9 +38,11 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
     // A bearer token is not sent by browsers on their own, so it needs no CSRF token.
     const viaToken = request.actor?.via === 'token';
     const exempt = request.routeOptions.config.csrf === false;
-    // Nobody signed in on a route that needs someone: the access check answers 401 without touching anything.
+    // An API call with no credentials at all on a route that needs someone: the access check answers
+    // 401 without touching anything. Forms keep the CSRF check first, so any form post without a token is 403.
     const access = request.routeOptions.config.access;
-    const refusedAnyway = !request.actor && access !== undefined && access !== 'public' && access !== 'guest';
+    const refusedAnyway =
+      isApiRequest(request) && !request.actor && access !== undefined && access !== 'public' && access !== 'guest';
     if (SAFE_METHODS.has(request.method) || viaToken || exempt || refusedAnyway) return done();
     app.csrfProtection(request, reply, done);
   });

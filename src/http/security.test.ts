@@ -142,3 +142,14 @@ describe('blocked users', () => {
     assert.equal(wrongPassword.statusCode, 401, 'a wrong password does not reveal the block');
   });
 });
+
+describe('CSRF', () => {
+  test('every form post without a token is 403, signed in or not; an API call without credentials is 401', async () => {
+    const anonymous = new Agent(t.app);
+    for (const path of ['/login', '/register', '/profile/edit', '/recipients', '/mailings/1/send', '/logout']) {
+      assert.equal((await anonymous.post(path, {}, { csrf: false })).statusCode, 403, path);
+    }
+    const api = await t.app.inject({ method: 'POST', url: '/api/v1/recipients', payload: { email: 'a@example.com' } });
+    assert.equal(api.statusCode, 401);
+  });
+});
