@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { and, eq, ne } from 'drizzle-orm';
 import { createUser, ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { deliveries, mailingRecipients, mailings, messages, recipients, runs, users } from '../../db/schema.ts';
+import { deliveries, mailingRecipients, mailings, messages, recipients, runs, suppressions, users } from '../../db/schema.ts';
 import { FixedClock } from '../../lib/clock.ts';
 import type { Schedule } from '../mailings/schedule.ts';
 
@@ -150,5 +150,28 @@ describe('crash safety', () => {
       .from(deliveries)
       .where(and(eq(deliveries.runId, run!.id), ne(deliveries.state, 'sent')));
     assert.equal(delivery?.state, 'unknown');
+  });
+});
+
+describe('suppressions during a run', () => {
+  test('an address suppressed after the run began is marked suppressed when claimed, not sent', async () => {
+    const past = new Date(clock.now().getTime() - HOUR);
+    const m = await mailing({ kind: 'once' }, past, new Date(clock.now().getTime() + HOUR));
+    const [second] = await t.c.db
+      .insert(recipients)
+      .values({ ownerId: m.ownerId, email: uniqueEmail('late') })
+      .returning();
+    await t.c.db.insert(mailingRecipients).values({ mailingId: m.id, recipientId: second!.id });
+    await t.c.scheduler.runDue();
+    const [run] = await runsOf(m.id);
+    assert.equal(run?.total, 2);
+    await t.c.db.insert(suppressions).values({ ownerId: m.ownerId, email: second!.email, reason: 'unsubscribed' });
+
+    const repository = (await import('./sending.repository.ts')).createSendingRepository(t.c.db);
+    const claimed = await repository.claimBatch(run!.id, 0, 10, 'worker', 60);
+    const states = Object.fromEntries(claimed.map((d) => [d.email === second!.email ? 'late' : 'first', d.state]));
+    assert.deepEqual(states, { first: 'sending', late: 'suppressed' });
+    const [stored] = await t.c.db.select().from(deliveries).where(eq(deliveries.email, second!.email));
+    assert.deepEqual([stored?.state, stored?.attemptCount, stored?.leaseOwner], ['suppressed', 0, null]);
   });
 });

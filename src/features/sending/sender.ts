@@ -119,7 +119,10 @@ export function createSender(deps: {
         continue;
       }
       cursors.set(run.runId, batch[batch.length - 1]?.id ?? cursor);
-      const results = await sendBatch(run, batch);
+      const results = await sendBatch(
+        run,
+        batch.filter((delivery) => delivery.state === 'sending'),
+      );
       await repository.recordResults(results, worker);
       events.emit('batch', { runId: run.runId, results });
       worked = true;

@@ -14,6 +14,8 @@ export interface ClaimedDelivery {
   email: string;
   fullName: string;
   attemptCount: number;
+  /** `sending` when claimed; `suppressed` when its address was suppressed since the run began. */
+  state: 'sending' | 'suppressed';
 }
 
 /** The outcome of one SMTP attempt, written with its delivery's new state in one batch. */
@@ -133,18 +135,24 @@ export function createSendingRepository(db: Db) {
       worker: string,
       leaseSeconds: number,
     ): Promise<ClaimedDelivery[]> {
+      // An address suppressed since the run began (unsubscribed, bounced elsewhere) is marked so here, not sent.
       return queryRows<ClaimedDelivery & Record<string, unknown>>(
         db,
         sql`UPDATE deliveries d
-            SET state = 'sending', lease_owner = ${worker}, lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
-                attempt_count = d.attempt_count + 1, updated_at = now()
-            WHERE d.id IN (
-              SELECT id FROM deliveries
-              WHERE run_id = ${runId} AND state = 'queued' AND id > ${afterId}
-                AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-              ORDER BY id LIMIT ${limit}
-              FOR UPDATE SKIP LOCKED)
-            RETURNING d.id::int AS id, d.run_id AS "runId", d.email, d.full_name AS "fullName", d.attempt_count AS "attemptCount"`,
+            SET state = CASE WHEN c.suppressed THEN 'suppressed' ELSE 'sending' END,
+                lease_owner = CASE WHEN c.suppressed THEN NULL ELSE ${worker} END,
+                lease_expires_at = CASE WHEN c.suppressed THEN NULL ELSE now() + make_interval(secs => ${leaseSeconds}) END,
+                attempt_count = d.attempt_count + CASE WHEN c.suppressed THEN 0 ELSE 1 END, updated_at = now()
+            FROM (
+              SELECT q.id, EXISTS (SELECT 1 FROM suppressions s WHERE s.owner_id = m.owner_id AND s.email = q.email) AS suppressed
+              FROM deliveries q JOIN runs r ON r.id = q.run_id JOIN mailings m ON m.id = r.mailing_id
+              WHERE q.run_id = ${runId} AND q.state = 'queued' AND q.id > ${afterId}
+                AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
+              ORDER BY q.id LIMIT ${limit}
+              FOR UPDATE OF q SKIP LOCKED) c
+            WHERE d.id = c.id
+            RETURNING d.id::int AS id, d.run_id AS "runId", d.email, d.full_name AS "fullName", d.attempt_count AS "attemptCount",
+                      d.state`,
       ).then((rows) => rows.sort((a, b) => a.id - b.id));
     },
 
