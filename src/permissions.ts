@@ -78,4 +78,9 @@ export function can(actor: Actor | null | undefined, permission: Permission): bo
   return permissionTable[actor.role].has(permission);
 }
 
+/** True when the actor may change a row owned by `ownerId`: their own, or anyone's with the `*_write_all` permission. */
+export function mayChange(actor: Actor, ownerId: number, writeAll: Permission): boolean {
+  return ownerId === actor.userId || can(actor, writeAll);
+}
+
 export const isRole = (value: string): value is Role => (roles as readonly string[]).includes(value);

@@ -3,7 +3,7 @@ import { AppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
-import { type Actor, can } from '../../permissions.ts';
+import { type Actor, can, mayChange } from '../../permissions.ts';
 import type { RunRow } from '../sending/sending.repository.ts';
 import { MailingFormPage, type MailingFormValues } from './mailing-form.views.tsx';
 import type { MailingsService, MailingWithStatus } from './mailings.service.ts';
@@ -53,7 +53,7 @@ export function createMailingPages(deps: {
 }) {
   const { mailings } = deps;
   const ctx = (request: FastifyRequest, reply: FastifyReply) => pageContext(request, reply, deps.devMailbox);
-  const canWrite = (actor: Actor, m: MailingWithStatus) => m.ownerId === actor.userId || can(actor, 'mailings:write_all');
+  const canWrite = (actor: Actor, m: MailingWithStatus) => mayChange(actor, m.ownerId, 'mailings:write_all');
 
   const form = async (
     request: FastifyRequest,

@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { type Page, scopeFor } from '../../lib/scope.ts';
 import { parseInput, reasonInputSchema } from '../../lib/validation.ts';
-import { type Actor, can } from '../../permissions.ts';
+import { type Actor, can, mayChange } from '../../permissions.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { MailingsRepository, MailingView } from './mailings.repository.ts';
 import { type MailingInput, mailingListSchema, mailingSchema } from './mailings.schemas.ts';
@@ -35,7 +35,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
   /** The mailing if the actor may change it: 404 when unreadable, 403 when read-only. */
   async function getWritable(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
     const mailing = await getMailing(actor, rawId);
-    if (mailing.ownerId !== actor.userId && !can(actor, 'mailings:write_all')) {
+    if (!mayChange(actor, mailing.ownerId, 'mailings:write_all')) {
       throw new AppError('FORBIDDEN', 'You can read this mailing but not change it.');
     }
     return mailing;

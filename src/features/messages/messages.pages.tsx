@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
-import { can } from '../../permissions.ts';
+import { can, mayChange } from '../../permissions.ts';
 import { messageListSchema } from './messages.schemas.ts';
 import type { MessagesService } from './messages.service.ts';
 import { MessageDeletePage, MessageFormPage, MessageListPage, MessagePage, MessagePreviewPage } from './messages.views.tsx';
@@ -26,7 +26,7 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
     show: async (request, reply) => {
       const actor = actorOf(request);
       const message = await messages.getMessage(actor, idParam(request));
-      const canWrite = message.ownerId === actor.userId || can(actor, 'messages:write_all');
+      const canWrite = mayChange(actor, message.ownerId, 'messages:write_all');
       return sendPage(
         reply,
         MessagePage({ ctx: ctx(request, reply), message, canWrite, showOwner: message.ownerId !== actor.userId }),
@@ -85,7 +85,7 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
     preview: async (request, reply) => {
       const actor = actorOf(request);
       const { message, ...rendered } = await messages.previewMessage(actor, idParam(request));
-      const canSendTest = message.ownerId === actor.userId || can(actor, 'messages:write_all');
+      const canSendTest = mayChange(actor, message.ownerId, 'messages:write_all');
       return sendPage(
         reply,
         MessagePreviewPage({ ctx: ctx(request, reply), message, rendered, recipientEmail: actor.email, canSendTest }),

@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { scopeFor } from '../../lib/scope.ts';
 import { parseInput } from '../../lib/validation.ts';
-import { type Actor, can } from '../../permissions.ts';
+import { type Actor, mayChange } from '../../permissions.ts';
 import type { MailService } from '../mail/mail.service.ts';
 import { type RenderedMessage, renderMessage } from './messages.render.ts';
 import type { MessagesRepository, MessageView } from './messages.repository.ts';
@@ -37,7 +37,7 @@ export function createMessagesService(deps: {
   /** The message if the actor may change it: 404 when unreadable, 403 when read-only. */
   async function getWritable(actor: Actor, rawId: unknown): Promise<MessageView> {
     const message = await getMessage(actor, rawId);
-    if (message.ownerId !== actor.userId && !can(actor, 'messages:write_all')) {
+    if (!mayChange(actor, message.ownerId, 'messages:write_all')) {
       throw new AppError('FORBIDDEN', 'You can read this message but not change it.');
     }
     return message;

@@ -4,7 +4,7 @@ import { AppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
-import { can } from '../../permissions.ts';
+import { can, mayChange } from '../../permissions.ts';
 import { CsvFormatError, exportRecipientsCsv, importRecipientsCsv } from './recipients.csv.ts';
 import { recipientListSchema } from './recipients.schemas.ts';
 import type { RecipientsService } from './recipients.service.ts';
@@ -38,7 +38,7 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
     show: async (request, reply) => {
       const actor = actorOf(request);
       const recipient = await recipients.getRecipient(actor, idParam(request));
-      const canWrite = recipient.ownerId === actor.userId || can(actor, 'recipients:write_all');
+      const canWrite = mayChange(actor, recipient.ownerId, 'recipients:write_all');
       return sendPage(
         reply,
         RecipientPage({ ctx: ctx(request, reply), recipient, canWrite, showOwner: recipient.ownerId !== actor.userId }),

@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { ownScope, scopeFor } from '../../lib/scope.ts';
 import { parseInput } from '../../lib/validation.ts';
-import { type Actor, can } from '../../permissions.ts';
+import { type Actor, mayChange } from '../../permissions.ts';
 import type { RecipientsRepository, RecipientView } from './recipients.repository.ts';
 import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
 
@@ -21,7 +21,7 @@ export function createRecipientsService(deps: { repository: RecipientsRepository
   /** The recipient if the actor may change it: 404 when unreadable, 403 when read-only. */
   async function getWritable(actor: Actor, rawId: unknown): Promise<RecipientView> {
     const recipient = await getRecipient(actor, rawId);
-    if (recipient.ownerId !== actor.userId && !can(actor, 'recipients:write_all')) {
+    if (!mayChange(actor, recipient.ownerId, 'recipients:write_all')) {
       throw new AppError('FORBIDDEN', 'You can read this recipient but not change it.');
     }
     return recipient;
