@@ -1,11 +1,12 @@
 import type { Page } from '../../lib/scope.ts';
+import { formatUtc } from '../../views/format.ts';
 import { Select } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { Pagination } from '../../views/list.tsx';
 import type { AuditEntryView } from './audit.repository.ts';
 import type { AuditListQuery } from './audit.schemas.ts';
 
-const utc = (date: Date) => date.toISOString().replace('T', ' ').slice(0, 19);
+const utc = (date: Date) => formatUtc(date, { seconds: true, suffix: false });
 
 function Target({ entry }: { entry: AuditEntryView }) {
   if (entry.targetType !== 'user') return <>{`${entry.targetType} #${entry.targetId}`}</>;

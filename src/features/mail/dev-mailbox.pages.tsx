@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { pageContext, sendPage } from '../../http/context.ts';
 import { parseId } from '../../lib/ids.ts';
+import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import type { CapturedMail, MailRepository } from './mail.repository.ts';
 
@@ -29,7 +30,7 @@ function MailboxPage({ ctx, mails }: { ctx: PageContext; mails: CapturedMail[] }
           <tbody>
             {mails.map((mail) => (
               <tr>
-                <td>{mail.createdAt.toISOString().replace('T', ' ').slice(0, 19)}</td>
+                <td>{formatUtc(mail.createdAt, { seconds: true, suffix: false })}</td>
                 <td>{mail.toAddress}</td>
                 <td>
                   <a href={`/dev/mailbox/${mail.id}`}>{mail.subject}</a>

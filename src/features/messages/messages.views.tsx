@@ -1,5 +1,6 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
+import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, Form, type FormValues, Select, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
@@ -8,7 +9,7 @@ import type { MessageFormat, MessageListQuery, MessageView } from './messages.re
 
 const formatLabels: Record<MessageFormat, string> = { markdown: 'Markdown', text: 'Plain text' };
 const formatOptions = (Object.keys(formatLabels) as MessageFormat[]).map((value) => ({ value, label: formatLabels[value] }));
-const dateTime = (date: Date) => `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+const dateTime = (date: Date) => formatUtc(date);
 
 const BackToList = () => (
   <p>
@@ -65,8 +66,8 @@ export function MessageListPage(props: {
                 </td>
                 <td>{formatLabels[m.format]}</td>
                 {props.showOwner && <td>{m.ownerEmail}</td>}
-                <td>{m.updatedAt.toISOString().slice(0, 10)}</td>
-                <td>{m.createdAt.toISOString().slice(0, 10)}</td>
+                <td>{formatDay(m.updatedAt)}</td>
+                <td>{formatDay(m.createdAt)}</td>
               </tr>
             ))}
           </tbody>

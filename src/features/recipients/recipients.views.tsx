@@ -1,5 +1,6 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
+import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, Form, type FormValues, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
@@ -72,7 +73,7 @@ export function RecipientListPage(props: {
                 <td>{r.fullName}</td>
                 <td>{r.comment.length > 80 ? `${r.comment.slice(0, 80)}…` : r.comment}</td>
                 {props.showOwner && <td>{r.ownerEmail}</td>}
-                <td>{r.createdAt.toISOString().slice(0, 10)}</td>
+                <td>{formatDay(r.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -112,7 +113,7 @@ export function RecipientPage(props: { ctx: PageContext; recipient: RecipientVie
             )}
             <tr>
               <th scope="row">Added</th>
-              <td>{r.createdAt.toISOString().replace('T', ' ').slice(0, 16)} UTC</td>
+              <td>{formatUtc(r.createdAt)}</td>
             </tr>
           </tbody>
         </table>

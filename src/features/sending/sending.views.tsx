@@ -1,9 +1,10 @@
 import type { Page } from '../../lib/scope.ts';
+import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { listUrl, Pagination } from '../../views/list.tsx';
 import type { AttemptView, DeliveryRow, RunRow } from './sending.repository.ts';
 
-const when = (date: Date | null) => (date ? `${date.toISOString().replace('T', ' ').slice(0, 19)} UTC` : '—');
+const when = (date: Date | null) => (date ? formatUtc(date, { seconds: true }) : '—');
 const triggerLabels: Record<string, string> = { scheduled: 'Schedule', manual: 'Send now', api: 'API', cli: 'CLI' };
 const stateLabels: Record<string, string> = {
   sending: 'Sending',

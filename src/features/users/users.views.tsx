@@ -1,6 +1,7 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
 import { roles } from '../../permissions.ts';
+import { formatDay, formatUtc } from '../../views/format.ts';
 import { Form, type FormValues, Select } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { Pagination, SortHeader } from '../../views/list.tsx';
@@ -9,7 +10,7 @@ import { stateOf, type UserListQuery, type UserRow, type UserState, type UserSum
 
 const stateLabels: Record<UserState, string> = { active: 'Active', blocked: 'Blocked', unconfirmed: 'Unconfirmed' };
 const roleLabels: Record<string, string> = { user: 'User', manager: 'Manager', admin: 'Admin' };
-const utc = (date: Date) => `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+const utc = (date: Date) => formatUtc(date);
 
 function StateBadge({ user }: { user: UserSummary }) {
   const state = stateOf(user);
@@ -75,7 +76,7 @@ export function UserListPage(props: { ctx: PageContext; page: Page<UserSummary>;
                 <td>
                   <StateBadge user={user} />
                 </td>
-                <td>{user.createdAt.toISOString().slice(0, 10)}</td>
+                <td>{formatDay(user.createdAt)}</td>
               </tr>
             ))}
           </tbody>
