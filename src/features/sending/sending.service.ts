@@ -19,6 +19,8 @@ const dateParam = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   .transform((v) => new Date(`${v}T00:00:00Z`))
+  // 2026-99-99 has the shape of a date but names none.
+  .refine((d) => !Number.isNaN(d.getTime()))
   .optional()
   .catch(undefined);
 const attemptListSchema = z.object({

@@ -93,6 +93,22 @@ describe('send now', () => {
     const page = await m.agent.get(`/mailings/${m.mailingId}/runs/${runId}`);
     assert.match(page.body, /id="run-sent">2</);
     assert.match((await m.agent.get(`/attempts?mailingId=${m.mailingId}`)).body, new RegExp(m.emails[0]!));
+    // Another user sees none of these attempts; odd filters fall back to none rather than failing.
+    const other = await signedIn(t);
+    assert.doesNotMatch((await other.agent.get('/attempts')).body, new RegExp(m.emails[0]!));
+    assert.equal((await other.agent.api('GET', `/api/v1/attempts?mailingId=${m.mailingId}`)).json().total, 0);
+    for (const query of [
+      'mailingId=abc',
+      'runId=-1',
+      'status=%00',
+      'from=yesterday',
+      'to=2026-99-99',
+      'page=-4',
+      'mailingId=99999999999',
+    ]) {
+      assert.equal((await m.agent.get(`/attempts?${query}`)).statusCode, 200, query);
+      assert.equal((await m.agent.api('GET', `/api/v1/attempts?${query}`)).statusCode, 200, query);
+    }
     assert.match((await m.agent.get(`/mailings/${m.mailingId}`)).body, new RegExp(`/mailings/${m.mailingId}/runs/${runId}`));
   });
 
