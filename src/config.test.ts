@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,9 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from './config.ts';
 
 const SECRET = 'a-secret-key-that-is-long-enough-0123456789';
+const dkimKey = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 let dataDir: string;
 beforeEach(() => {
@@ -53,13 +57,13 @@ describe('loadConfig', () => {
       SMTP_URL: 'smtps://u:p@smtp.example.com:465',
       DKIM_DOMAIN: 'example.com',
       DKIM_SELECTOR: 'herald',
-      DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----',
+      DKIM_PRIVATE_KEY: dkimKey,
       LOG_LEVEL: 'warn',
     });
     assert.equal(config.port, 0);
     assert.equal(config.databaseUrl, 'postgresql://u:p@db:5432/herald');
     assert.equal(config.smtpUrl, 'smtps://u:p@smtp.example.com:465');
-    assert.deepEqual(config.dkim, { domain: 'example.com', selector: 'herald', privateKey: '-----BEGIN PRIVATE KEY-----' });
+    assert.deepEqual(config.dkim, { domain: 'example.com', selector: 'herald', privateKey: dkimKey });
     assert.equal(config.logLevel, 'warn');
   });
 
@@ -77,6 +81,17 @@ describe('loadConfig', () => {
     ['SECRET_KEY too short', { SECRET_KEY: 'short' }, 'SECRET_KEY'],
     ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     ['only DKIM_DOMAIN set', { DKIM_DOMAIN: 'example.com' }, /^DKIM_/],
+    [
+      'DKIM_PRIVATE_KEY not a key',
+      { DKIM_DOMAIN: 'example.com', DKIM_SELECTOR: 'herald', DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----' },
+      'DKIM_PRIVATE_KEY',
+    ],
+    ['MAIL_FROM without an address', { MAIL_FROM: 'Herald' }, 'MAIL_FROM'],
+    ['MAIL_FROM with a second address', { MAIL_FROM: 'a@example.com, b@example.com' }, 'MAIL_FROM'],
+    ['MAIL_FROM with a line break', { MAIL_FROM: 'Herald <a@example.com>\r\nBcc: b@example.com' }, 'MAIL_FROM'],
+    ['SEND_RATE_PER_DOMAIN=0', { SEND_RATE_PER_DOMAIN: '0' }, 'SEND_RATE_PER_DOMAIN'],
+    ['SEND_RATE_PER_SERVER=fast', { SEND_RATE_PER_SERVER: 'fast' }, 'SEND_RATE_PER_SERVER'],
+    ['SMTP_CLIENT=telnet', { SMTP_CLIENT: 'telnet' }, 'SMTP_CLIENT'],
   ];
   for (const [label, env, variable] of bad) {
     test(`${label} throws a ConfigError naming the variable, and writes nothing`, () => {

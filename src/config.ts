@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseMailbox } from './features/sending/mime.ts';
 
 /** Thrown when the environment does not describe a usable configuration; names the variable. */
 export class ConfigError extends Error {
@@ -19,6 +20,24 @@ const urlWithProtocols = (protocols: string[]) =>
     message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   });
 
+const isMailbox = (value: string) => {
+  try {
+    parseMailbox(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isPrivateKey = (pem: string) => {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
@@ -30,7 +49,10 @@ const envSchema = z.object({
   DATABASE_URL: urlWithProtocols(['postgres:', 'postgresql:']).optional(),
   REDIS_URL: urlWithProtocols(['redis:', 'rediss:']).optional(),
   SMTP_URL: urlWithProtocols(['smtp:', 'smtps:']).optional(),
-  MAIL_FROM: z.string().min(3).default('Herald <herald@localhost>'),
+  MAIL_FROM: z
+    .string()
+    .default('Herald <herald@localhost>')
+    .refine(isMailbox, { message: 'must be a mailbox such as "Herald <news@example.com>" or news@example.com' }),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   DKIM_DOMAIN: z.string().min(1).optional(),
   DKIM_SELECTOR: z.string().min(1).optional(),
@@ -43,7 +65,10 @@ const envSchema = z.object({
   AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(120),
   SESSION_TTL_DAYS: positiveInt(30),
   SEND_RATE_PER_SECOND: positiveInt(100),
+  SEND_RATE_PER_SERVER: positiveInt(100),
+  SEND_RATE_PER_DOMAIN: positiveInt(50),
   SMTP_POOL_SIZE: positiveInt(5),
+  SMTP_CLIENT: z.enum(['pipelining', 'nodemailer']).default('pipelining'),
   SEND_BATCH_SIZE: positiveInt(100),
   SEND_MAX_ATTEMPTS: positiveInt(5),
   SEND_RETRY_BASE_SECONDS: positiveInt(30),
@@ -72,8 +97,9 @@ export interface Config {
   readonly authRateLimitPerMinute: number;
   readonly sessionTtlDays: number;
   readonly sending: {
-    ratePerSecond: number;
+    rates: { perProcess: number; perServer: number; perDomain: number };
     poolSize: number;
+    smtpClient: 'pipelining' | 'nodemailer';
     batchSize: number;
     maxAttempts: number;
     retryBaseSeconds: number;
@@ -97,6 +123,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY'].find((_, i) => !dkimParts[i]);
     throw new ConfigError(missing ?? 'DKIM_DOMAIN', 'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together');
   }
+  // A PEM key on one line of an .env file has its line breaks written as \n.
+  const dkimKey = e.DKIM_PRIVATE_KEY?.replace(/\\n/g, '\n');
+  if (dkimKey && !isPrivateKey(dkimKey)) {
+    throw new ConfigError('DKIM_PRIVATE_KEY', 'is not a private key in PEM form (-----BEGIN PRIVATE KEY----- …)');
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return Object.freeze({
@@ -113,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.SECRET_KEY ?? readOrCreateSecret(dataDir),
     dkim:
       e.DKIM_DOMAIN && e.DKIM_SELECTOR && e.DKIM_PRIVATE_KEY
-        ? Object.freeze({ domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: e.DKIM_PRIVATE_KEY })
+        ? Object.freeze({ domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: dkimKey as string })
         : undefined,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY === 'true',
@@ -125,8 +156,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sending: Object.freeze({
-      ratePerSecond: e.SEND_RATE_PER_SECOND,
+      rates: Object.freeze({
+        perProcess: e.SEND_RATE_PER_SECOND,
+        perServer: e.SEND_RATE_PER_SERVER,
+        perDomain: e.SEND_RATE_PER_DOMAIN,
+      }),
       poolSize: e.SMTP_POOL_SIZE,
+      smtpClient: e.SMTP_CLIENT,
       batchSize: e.SEND_BATCH_SIZE,
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       retryBaseSeconds: e.SEND_RETRY_BASE_SECONDS,

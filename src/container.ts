@@ -16,7 +16,9 @@ import { createMessagesRepository } from './features/messages/messages.repositor
 import { createMessagesService } from './features/messages/messages.service.ts';
 import { createRecipientsRepository } from './features/recipients/recipients.repository.ts';
 import { createRecipientsService } from './features/recipients/recipients.service.ts';
-import { createDevMailboxMessenger, createSmtpMessenger } from './features/sending/messenger.ts';
+import { createDevMailboxMessenger, createNodemailerMessenger, createSmtpMessenger } from './features/sending/messenger.ts';
+import { compileMime, parseMailbox } from './features/sending/mime.ts';
+import { domainOf } from './features/sending/pacer.ts';
 import { createScheduler } from './features/sending/scheduler.ts';
 import { createSender } from './features/sending/sender.ts';
 import { createSendingRepository } from './features/sending/sending.repository.ts';
@@ -94,17 +96,17 @@ export async function createContainer(config: Config, options: ContainerOptions 
 
   const sendingRepository = createSendingRepository(db);
   const unsubscribeTokens = createUnsubscribeTokens(config.secretKey);
-  const messenger = config.smtpUrl
-    ? createSmtpMessenger({
-        smtpUrl: config.smtpUrl,
-        from: config.mailFrom,
-        poolSize: config.sending.poolSize,
-        dkim: config.dkim,
-      })
-    : createDevMailboxMessenger(mailRepository);
+  const smtp = config.smtpUrl ? { smtpUrl: config.smtpUrl, poolSize: config.sending.poolSize } : undefined;
+  const messenger = !smtp
+    ? createDevMailboxMessenger(mailRepository)
+    : config.sending.smtpClient === 'nodemailer'
+      ? createNodemailerMessenger(smtp)
+      : createSmtpMessenger(smtp);
   const sender = createSender({
     repository: sendingRepository,
     messenger,
+    compile: (message) => compileMime(message, { from: config.mailFrom, dkim: config.dkim }),
+    messageIdDomain: domainOf(parseMailbox(config.mailFrom).address),
     clock,
     logger,
     unsubscribeUrl: (ownerId, email) => `${config.baseUrl}/unsubscribe/${unsubscribeTokens.create(ownerId, email)}`,

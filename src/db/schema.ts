@@ -273,6 +273,8 @@ export const attempts = pgTable(
     response: text('response').notNull(),
     durationMs: integer('duration_ms').notNull(),
     server: text('server').notNull(),
+    /** The sender process that made the attempt (pid and a random tag), to tell workers apart. */
+    worker: text('worker'),
   },
   (t) => [
     index('attempts_run_id_idx').on(t.runId),

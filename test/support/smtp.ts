@@ -21,6 +21,14 @@ export class TestSmtpServer {
   port = 0;
   /** Per address, the reply codes to give its next RCPT TO commands, in order (then it is accepted). */
   readonly refusals = new Map<string, number[]>();
+  /** Per address, the reply text of those refusals (default: "Try again later" / "No such mailbox here"). */
+  readonly refusalTexts = new Map<string, string>();
+  /**
+   * Addresses whose next message is read whole and then answered by closing the connection, as a
+   * server that crashes between taking a message and confirming it. Recorded in `dropped`.
+   */
+  readonly dropAfterData = new Set<string>();
+  readonly dropped: string[] = [];
 
   constructor() {
     this.server = new SMTPServer({
@@ -30,13 +38,23 @@ export class TestSmtpServer {
       onRcptTo: (address, _session, callback) => {
         const code = this.refusals.get(address.address)?.shift();
         if (code === undefined) return callback();
-        const error = Object.assign(new Error(code >= 500 ? 'No such mailbox here' : 'Try again later'), { responseCode: code });
+        const text = this.refusalTexts.get(address.address) ?? (code >= 500 ? 'No such mailbox here' : 'Try again later');
+        const error = Object.assign(new Error(text), { responseCode: code });
         callback(error);
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', async () => {
+          const drop = session.envelope.rcptTo.find((r) => this.dropAfterData.delete(r.address));
+          if (drop) {
+            this.dropped.push(drop.address);
+            const connections = (
+              this.server as unknown as { connections: Set<{ session: { id: string }; _socket: { destroy(): void } }> }
+            ).connections;
+            for (const connection of connections) if (connection.session.id === session.id) connection._socket.destroy();
+            return;
+          }
           const raw = Buffer.concat(chunks).toString('utf8');
           const mail: ReceivedMail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',

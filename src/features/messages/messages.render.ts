@@ -1,25 +1,41 @@
 /**
- * Rendering a message for one recipient: personalisation, then Markdown, then sanitising.
+ * Rendering a message for its recipients: compiled once per message, then filled per recipient.
  *
  * The template language is Mustache reduced to data only: `{{name}}`, `{{email}}` and
  * `{{unsubscribe_url}}`, nothing else (no sections, partials, lambdas, comments, unescaped or
- * set-delimiter tags). Templates are parsed with `mustache` and substituted by walking the parsed
- * tokens against a plain object of three strings, so a template cannot run code or reach the
- * environment, files or the network: there is nothing to call and nowhere to load from.
+ * set-delimiter tags). Templates are parsed with `mustache` into text and placeholder tokens, so
+ * a template cannot run code or reach the environment, files or the network: there is nothing to
+ * call and nowhere to load from.
  *
- * Order of escaping, so that every value displays exactly as typed:
+ * Compiling (`compileMessage`) does the costly work once: it parses the subject and body, puts a
+ * random sentinel in place of each placeholder (letters and digits, starting with a digit, which
+ * Markdown, HTML and sanitize-html all leave alone as text; the unsubscribe sentinel is itself an
+ * https URL, so a link, an autolink `<…>` and a bare URL stay links), converts Markdown with marked,
+ * sanitises with an allow-list, and cuts the result at the sentinels into static strings and slots.
+ * Each slot knows where it stands in the HTML: text or attribute (the value is HTML-escaped), or
+ * a link or image address (the value is also percent-encoded, so a recipient's name can never
+ * choose the scheme of a link). Rendering for one recipient then only joins strings.
+ *
+ * Every value displays exactly as typed:
  * - subject: values inserted as they are, then CR/LF removed (no header injection);
  * - text part: values inserted as they are (plain text needs no escaping);
- * - HTML part of a plain-text body: values inserted, then the whole text HTML-escaped and split
- *   into paragraphs and line breaks;
- * - HTML part of a Markdown body: values Markdown-escaped first (every ASCII punctuation mark gets
- *   a backslash, so `*Bob*` or `<b>x</b>` stay text; the unsubscribe URL, which we build, is
- *   percent-encoded instead so it works as a link destination, an autolink and bare text), then
- *   Markdown → HTML with marked (which HTML-escapes text), then sanitize-html with an allow-list,
- *   which removes whatever HTML the author wrote that could run or load anything.
- * Substituting before Markdown also means `[Unsubscribe]({{unsubscribe_url}})` works: marked
- * would otherwise percent-encode the braces of a placeholder left in a link destination.
+ * - HTML part: values HTML-escaped where they land, after Markdown and sanitising, so a name
+ *   like `*Bob*` or `<b>x</b>` is never read as Markdown or HTML; plain-text bodies are
+ *   HTML-escaped and split into paragraphs and line breaks at compile time.
+ * The unsubscribe URL is Herald's own, trusted: in an address it is percent-encoded only where
+ * it holds characters a URL cannot carry.
+ *
+ * Intended differences from substituting before Markdown (as Herald did first), found by comparing
+ * both on hostile values: a value can no longer change the structure around it — an empty name
+ * in `**{{name}}**` leaves empty bold rather than a horizontal rule, a value's blank lines or
+ * newlines do not start paragraphs or line breaks, a value inside a code span shows no
+ * backslashes, a value right after a bare URL (`https://…?n={{name}}`) belongs to that link
+ * whole (percent-encoded) instead of ending it at its first punctuation mark, and a value used as
+ * a whole link address (`[x]({{name}})`) is a relative address, never a link of its own scheme.
+ * Quotes in values are written as `&quot;` and `&#39;`, which display the same. A placeholder
+ * where HTML shows nothing (a comment, a tag the allow-list removes) shows nothing, as before.
  */
+import { randomBytes } from 'node:crypto';
 import { Marked } from 'marked';
 import Mustache from 'mustache';
 import sanitizeHtml from 'sanitize-html';
@@ -34,6 +50,13 @@ export interface RenderedMessage {
   subject: string;
   text: string;
   html: string;
+}
+
+/** A message compiled once, rendered for each recipient by joining strings. */
+export interface CompiledMessage {
+  render(vars: TemplateValues): RenderedMessage;
+  /** Which parts differ between recipients: a part that does not can be encoded once. */
+  readonly personalised: { readonly subject: boolean; readonly text: boolean; readonly html: boolean };
 }
 
 export const placeholders = ['name', 'email', 'unsubscribe_url'] as const;
@@ -88,27 +111,83 @@ export function checkTemplate(text: string): string | null {
   return null;
 }
 
-/** Substitutes the placeholders with already-escaped values; throws on anything but text and known names. */
-function fill(template: string, values: Record<Placeholder, string>): string {
+/**
+ * What fills a slot, as an index into the values computed once per recipient: each placeholder
+ * as typed, HTML-escaped, and as part of an address; and the subject HTML-escaped (the title).
+ */
+const Value = {
+  raw: { name: 0, email: 1, unsubscribe_url: 2 },
+  html: { name: 3, email: 4, unsubscribe_url: 5 },
+  address: { name: 6, email: 7, unsubscribe_url: 8 },
+  subjectHtml: 9,
+} as const;
+const valueCount = 10;
+
+/** A template cut at its placeholders: `parts[0]`, value of `slots[0]`, `parts[1]`, … the last part. */
+interface Spliced {
+  parts: string[];
+  slots: number[];
+}
+
+function splice(template: Spliced, values: string[]): string {
+  const { parts, slots } = template;
+  let out = parts[0] as string;
+  for (let i = 0; i < slots.length; i++) out += (values[slots[i] as number] as string) + (parts[i + 1] as string);
+  return out;
+}
+
+/** The tokens as text with `insert(placeholder)` in place of each placeholder; throws on anything else. */
+function fillTokens(template: string, tokens: Token[], insert: (placeholder: Placeholder) => string): string {
   let out = '';
-  for (const [kind, value] of parseTemplate(template)) {
-    if (kind === 'text') out += value;
-    else if (kind === 'name' && isPlaceholder(value)) out += values[value];
+  for (const [kind, value, start, end] of tokens) {
+    if (kind === 'text') out += template.slice(start, end);
+    else if (kind === 'name' && isPlaceholder(value)) out += insert(value);
     else throw new Error(checkTemplate(template) ?? 'invalid template');
   }
   return out;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+/**
+ * The tokens cut at their placeholders, each slot filled with the value as typed. Text is sliced
+ * from the template rather than taken from the token, which mustache builds one character at a
+ * time: such a string would be re-assembled on every render.
+ */
+function spliceTokens(template: string, tokens: Token[]): Spliced {
+  const spliced: Spliced = { parts: [''], slots: [] };
+  for (const [kind, value, start, end] of tokens) {
+    if (kind === 'text') spliced.parts[spliced.parts.length - 1] += template.slice(start, end);
+    else if (kind === 'name' && isPlaceholder(value)) {
+      spliced.slots.push(Value.raw[value]);
+      spliced.parts.push('');
+    } else throw new Error(checkTemplate(template) ?? 'invalid template');
+  }
+  return spliced;
+}
 
-/** Backslash before every ASCII punctuation mark: CommonMark then takes each one literally. */
-const escapeMarkdown = (text: string) => text.replace(/[!-/:-@[-`{-~]/g, (c) => `\\${c}`);
+const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Percent-encodes what Markdown could read as syntax, keeping the URL valid and equivalent. */
-const markdownUrl = (url: string) =>
-  url.replace(/[^A-Za-z0-9\-.~:/?#=&%+,;@!$]/gu, (c) =>
-    [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+/** HTML-escaped text, safe in element content and in a quoted attribute; unchanged text is not copied. */
+function escapeHtml(text: string): string {
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const entity = htmlEntities[text.charAt(i)];
+    if (entity === undefined) continue;
+    out += text.slice(last, i) + entity;
+    last = i + 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** A recipient's value inside a link or image address: every character that could end or steer it is encoded. */
+const addressPart = (value: string) => escapeHtml(encodeURIComponent(value).replaceAll('%40', '@'));
+
+/** Herald's unsubscribe URL as an address: percent-encodes only what a URL cannot hold, keeping it equivalent. */
+const unsubscribeAddress = (url: string) =>
+  escapeHtml(
+    url.replace(/[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu, (c) =>
+      [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+    ),
   );
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
@@ -131,8 +210,8 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
 };
 
-const htmlDocument = (subject: string, body: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${body}</body></html>`;
+const htmlDocument = (title: string, body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
 
 /** Plain text as HTML: escaped, a paragraph per blank-line-separated block, single newlines as <br>. */
 const textToHtml = (text: string) =>
@@ -142,23 +221,99 @@ const textToHtml = (text: string) =>
     .map((block) => `<p>${escapeHtml(block).replace(/\n/g, '<br>\n')}</p>`)
     .join('\n');
 
+/** Stand-ins for the placeholders while the HTML is made, unique to one compilation. */
+function makeSentinels(template: string) {
+  let id = randomBytes(12).toString('hex');
+  while (template.includes(id)) id = randomBytes(12).toString('hex');
+  return {
+    name: `0${id}n`,
+    email: `0${id}m`,
+    unsubscribe_url: `https://unsubscribe.invalid/0${id}u`,
+    subject: `0${id}t`,
+    pattern: new RegExp(`https://unsubscribe\\.invalid/0${id}u|0${id}[nmt]`, 'g'),
+  };
+}
+type Sentinels = ReturnType<typeof makeSentinels>;
+
+/** True when `index` in sanitised HTML is inside a link or image address (href, src). */
+function isAddress(html: string, index: number): boolean {
+  const open = html.lastIndexOf('<', index);
+  if (open === -1 || html.lastIndexOf('>', index) > open) return false;
+  const attribute = /([a-z-]+)="[^"]*$/.exec(html.slice(open, index))?.[1];
+  // sanitize-html writes every attribute as name="value"; anything else in a tag is treated as an address, the strictest.
+  return attribute === undefined || attribute === 'href' || attribute === 'src';
+}
+
+/** The finished HTML document cut at the sentinels, each slot escaped for where it stands. */
+function spliceHtml(html: string, sentinels: Sentinels): Spliced {
+  const spliced: Spliced = { parts: [], slots: [] };
+  let last = 0;
+  for (const match of html.matchAll(sentinels.pattern)) {
+    const placeholder = placeholders.find((p) => sentinels[p] === match[0]);
+    spliced.parts.push(html.slice(last, match.index));
+    if (placeholder === undefined) spliced.slots.push(Value.subjectHtml);
+    else spliced.slots.push((isAddress(html, match.index) ? Value.address : Value.html)[placeholder]);
+    last = match.index + match[0].length;
+  }
+  spliced.parts.push(html.slice(last));
+  return spliced;
+}
+
+/** The subject on one line: line breaks (from the template or a value) become spaces. */
+const oneLine = (subject: string) =>
+  (subject.includes('\n') || subject.includes('\r') ? subject.replace(/[\r\n]+/g, ' ') : subject).trim();
+
+/**
+ * Parses, converts and sanitises a message once; `render` then personalises it for one recipient.
+ * Throws when the subject or body is not a valid template (see `checkTemplate`).
+ */
+export function compileMessage(message: { subject: string; body: string; format: 'markdown' | 'text' }): CompiledMessage {
+  const body = message.body.replace(/\r\n?/g, '\n');
+  const subjectTokens = parseTemplate(message.subject);
+  const bodyTokens = parseTemplate(body);
+  const subjectTemplate = spliceTokens(message.subject, subjectTokens);
+  const textTemplate = spliceTokens(body, bodyTokens);
+  const staticSubject = subjectTemplate.slots.length === 0 ? oneLine(subjectTemplate.parts[0] as string) : null;
+
+  const sentinels = makeSentinels(message.subject + body);
+  const withSentinels = fillTokens(body, bodyTokens, (placeholder) => sentinels[placeholder]);
+  const bodyHtml =
+    message.format === 'text'
+      ? textToHtml(withSentinels)
+      : sanitizeHtml(markdown.parse(withSentinels, { async: false }), sanitizeOptions);
+  const title = staticSubject === null ? sentinels.subject : escapeHtml(staticSubject);
+  const htmlTemplate = spliceHtml(htmlDocument(title, bodyHtml), sentinels);
+
+  const needed = new Set([...subjectTemplate.slots, ...textTemplate.slots, ...htmlTemplate.slots]);
+  const has = (slot: number) => needed.has(slot);
+  return {
+    personalised: {
+      subject: staticSubject === null,
+      text: textTemplate.slots.length > 0,
+      html: htmlTemplate.slots.length > 0,
+    },
+    render(vars) {
+      const values = new Array<string>(valueCount).fill('');
+      values[Value.raw.name] = vars.name;
+      values[Value.raw.email] = vars.email;
+      values[Value.raw.unsubscribe_url] = vars.unsubscribeUrl;
+      const subject = staticSubject ?? oneLine(splice(subjectTemplate, values));
+      if (has(Value.html.name)) values[Value.html.name] = escapeHtml(vars.name);
+      if (has(Value.html.email)) values[Value.html.email] = escapeHtml(vars.email);
+      if (has(Value.html.unsubscribe_url)) values[Value.html.unsubscribe_url] = escapeHtml(vars.unsubscribeUrl);
+      if (has(Value.address.name)) values[Value.address.name] = addressPart(vars.name);
+      if (has(Value.address.email)) values[Value.address.email] = addressPart(vars.email);
+      if (has(Value.address.unsubscribe_url)) values[Value.address.unsubscribe_url] = unsubscribeAddress(vars.unsubscribeUrl);
+      if (has(Value.subjectHtml)) values[Value.subjectHtml] = escapeHtml(subject);
+      return { subject, text: splice(textTemplate, values), html: splice(htmlTemplate, values) };
+    },
+  };
+}
+
 /** The subject, text part and HTML part of a message personalised for one recipient. */
 export function renderMessage(
   message: { subject: string; body: string; format: 'markdown' | 'text' },
   vars: TemplateValues,
 ): RenderedMessage {
-  const raw = { name: vars.name, email: vars.email, unsubscribe_url: vars.unsubscribeUrl };
-  const subject = fill(message.subject, raw)
-    .replace(/[\r\n]+/g, ' ')
-    .trim();
-  const body = message.body.replace(/\r\n?/g, '\n');
-  const text = fill(body, raw);
-  if (message.format === 'text') return { subject, text, html: htmlDocument(subject, textToHtml(text)) };
-  const escaped = {
-    name: escapeMarkdown(vars.name),
-    email: escapeMarkdown(vars.email),
-    unsubscribe_url: markdownUrl(vars.unsubscribeUrl),
-  };
-  const html = sanitizeHtml(markdown.parse(fill(body, escaped), { async: false }), sanitizeOptions);
-  return { subject, text, html: htmlDocument(subject, html) };
+  return compileMessage(message).render(vars);
 }

@@ -1,12 +1,16 @@
 import nodemailer from 'nodemailer';
 import type { MailRepository } from '../mail/mail.repository.ts';
+import type { RenderedMessage } from '../messages/messages.render.ts';
+import { createSmtpPool } from './smtp-client.ts';
 
-/** One personalised e-mail of a run, ready to hand to a server. */
-export interface Envelope {
+/** One personalised e-mail of a run: its parts (for the dev mailbox) and its wire form (for SMTP). */
+export interface OutgoingEmail {
+  /** The envelope sender (MAIL FROM). */
+  from: string;
   to: string;
-  subject: string;
-  text: string;
-  html: string;
+  rendered: RenderedMessage;
+  /** The whole message as sent: headers and body, CRLF line ends, DKIM-signed when configured. */
+  raw: Buffer;
   unsubscribeUrl: string;
 }
 
@@ -17,12 +21,19 @@ export interface SendOutcome {
   code: number | null;
   response: string;
   server: string;
+  /**
+   * The connection broke after the whole message was handed over and before the server answered:
+   * it may have been delivered. Such a delivery becomes `unknown`, never resent.
+   */
+  uncertain?: boolean;
 }
 
 /** Where a run's e-mails go: an SMTP server, or the dev mailbox when none is configured. */
 export interface Messenger {
-  send(envelope: Envelope): Promise<SendOutcome>;
-  close(): void;
+  /** The server's name as recorded on attempts and used to pace per server. */
+  readonly server: string;
+  send(mail: OutgoingEmail): Promise<SendOutcome>;
+  close(): Promise<void>;
 }
 
 /** Hard bounces: the address itself is refused (mailbox unknown or unavailable). */
@@ -34,6 +45,18 @@ export function isHardBounce(outcome: SendOutcome): boolean {
   );
 }
 
+/**
+ * A temporary "slow down" reply: too many messages or connections, rate limited, try later. The
+ * sender answers it by lowering its pace for that domain (and server, for 421) rather than by
+ * counting on retries alone.
+ */
+export function isThrottle(outcome: SendOutcome): boolean {
+  if (outcome.success || outcome.permanent || outcome.code === null || outcome.code < 400) return false;
+  return /too many|too fast|try (again )?later|rate.?limit|throttl|slow down|exceeded|temporarily deferred/i.test(
+    outcome.response,
+  );
+}
+
 /** An SMTP reply or connection error as an outcome: 5xx is permanent, 4xx and network trouble are not. */
 export function classifyError(error: unknown, server: string): SendOutcome {
   const e = error as { responseCode?: number; response?: string; message?: string; code?: string };
@@ -42,37 +65,50 @@ export function classifyError(error: unknown, server: string): SendOutcome {
   return { success: false, permanent: code !== null && code >= 500 && code < 600, code, response, server };
 }
 
-export function createSmtpMessenger(options: {
-  smtpUrl: string;
-  from: string;
-  poolSize: number;
-  dkim?: { domain: string; selector: string; privateKey: string } | undefined;
-}): Messenger {
-  const url = new URL(options.smtpUrl);
-  const server = `${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`;
+/**
+ * nodemailer reports a connection that broke or timed out once established as ECONNECTION or
+ * ETIMEDOUT, without saying whether the message had been handed over. Herald cannot tell either,
+ * so such an e-mail is uncertain (unknown, never resent); a refused connect is plainly retried.
+ */
+function brokeAfterConnecting(error: unknown): boolean {
+  const e = error as { code?: string; responseCode?: number; message?: string };
+  if (typeof e.responseCode === 'number') return false;
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/.test(String(e.message))) return false;
+  return e.code === 'ECONNECTION' || e.code === 'ETIMEDOUT';
+}
+
+const serverName = (smtpUrl: string) => {
+  const url = new URL(smtpUrl);
+  return `${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`;
+};
+
+/** The fast path: Herald's own pipelining client over persistent connections. */
+export function createSmtpMessenger(options: { smtpUrl: string; poolSize: number }): Messenger {
+  const pool = createSmtpPool({ url: options.smtpUrl, poolSize: options.poolSize });
+  return {
+    server: pool.server,
+    send: (mail) => pool.send({ from: mail.from, to: mail.to, raw: mail.raw }),
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * The fallback path (`SMTP_CLIENT=nodemailer`): the same prebuilt message through nodemailer's
+ * pooled transport, for servers that need something Herald's client does not speak.
+ */
+export function createNodemailerMessenger(options: { smtpUrl: string; poolSize: number }): Messenger {
+  const server = serverName(options.smtpUrl);
   const transport = nodemailer.createTransport({
     url: options.smtpUrl,
     pool: true,
     maxConnections: options.poolSize,
     maxMessages: Number.POSITIVE_INFINITY,
-    ...(options.dkim
-      ? { dkim: { domainName: options.dkim.domain, keySelector: options.dkim.selector, privateKey: options.dkim.privateKey } }
-      : {}),
   } as Parameters<typeof nodemailer.createTransport>[0]);
-  const fromAddress = /<([^>]+)>/.exec(options.from)?.[1] ?? options.from;
   return {
-    async send(envelope) {
+    server,
+    async send(mail) {
       try {
-        const info = await transport.sendMail({
-          from: options.from,
-          to: envelope.to,
-          subject: envelope.subject,
-          text: envelope.text,
-          html: envelope.html,
-          // One List-Unsubscribe header with the one-click URL and a mailto, and RFC 8058's POST marker.
-          list: { unsubscribe: [[envelope.unsubscribeUrl, `${fromAddress}?subject=unsubscribe`]] },
-          headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-        });
+        const info = await transport.sendMail({ envelope: { from: mail.from, to: [mail.to] }, raw: mail.raw });
         const response = String(info.response ?? '250 OK');
         return {
           success: true,
@@ -82,26 +118,29 @@ export function createSmtpMessenger(options: {
           server,
         };
       } catch (error) {
-        return classifyError(error, server);
+        return { ...classifyError(error, server), uncertain: brokeAfterConnecting(error) };
       }
     },
-    close: () => transport.close(),
+    async close() {
+      transport.close();
+    },
   };
 }
 
 /** Without SMTP_URL every e-mail of a run lands in the dev mailbox, so a newcomer sees what was sent. */
 export function createDevMailboxMessenger(repository: MailRepository): Messenger {
   return {
-    async send(envelope) {
+    server: 'dev-mailbox',
+    async send(mail) {
       await repository.capture({
-        toAddress: envelope.to,
-        subject: envelope.subject,
-        text: envelope.text,
-        html: envelope.html,
-        links: [envelope.unsubscribeUrl],
+        toAddress: mail.to,
+        subject: mail.rendered.subject,
+        text: mail.rendered.text,
+        html: mail.rendered.html,
+        links: [mail.unsubscribeUrl],
       });
       return { success: true, permanent: false, code: 250, response: '250 Captured in the dev mailbox', server: 'dev-mailbox' };
     },
-    close() {},
+    async close() {},
   };
 }

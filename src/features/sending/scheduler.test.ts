@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, gt, inArray, ne } from 'drizzle-orm';
 import { createUser, ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { deliveries, mailingRecipients, mailings, messages, recipients, runs, suppressions, users } from '../../db/schema.ts';
 import { FixedClock } from '../../lib/clock.ts';
 import type { Schedule } from '../mailings/schedule.ts';
+import { createScheduler } from './scheduler.ts';
+import { createSendingRepository } from './sending.repository.ts';
 
 const HOUR = 3_600_000;
 // Today at 10:00 UTC: near the real date, so cookies the app sets by this clock have not expired for the test client.
@@ -173,5 +175,152 @@ describe('suppressions during a run', () => {
     assert.deepEqual(states, { first: 'sending', late: 'suppressed' });
     const [stored] = await t.c.db.select().from(deliveries).where(eq(deliveries.email, second!.email));
     assert.deepEqual([stored?.state, stored?.attemptCount, stored?.leaseOwner], ['suppressed', 0, null]);
+  });
+});
+
+/*
+ * Wall-clock schedules across daylight saving time, on a scheduler of their own whose clock walks
+ * through 2026's transitions in Europe/Berlin (last Sunday of March, 02:00 CET → 03:00 CEST; last
+ * Sunday of October, 03:00 CEST → 02:00 CET). What schedule.ts promises: the same local time every
+ * day (09:00 is 08:00Z in winter, 07:00Z in summer); a local time in the spring gap moves forward by
+ * the gap (02:30 → 03:30 CEST); a local time that happens twice fires once, at the first. These
+ * windows lie months before any other test's, so no other mailing is due on this clock.
+ */
+describe('scheduler across daylight saving time (fixed clock, Europe/Berlin)', () => {
+  const MINUTE = 60_000;
+
+  /** Berlin mailings: a window that closes when the walk ends, so no later walk sees them. */
+  const berlin = (schedule: Schedule, startsAt: string, endsAt: string) =>
+    mailing(schedule, new Date(startsAt), new Date(endsAt), { timeZone: 'Europe/Berlin' });
+
+  /**
+   * Moves a fixed clock from `from` to `to` in steps, and at each step runs two scheduler passes at
+   * once; whatever they start is checked (no run for an occurrence still ahead of the clock) and
+   * marked finished, as the sender would.
+   */
+  async function walk(mailingIds: number[], from: string, to: string, stepMinutes: number) {
+    const clock = new FixedClock(new Date(from));
+    const scheduler = createScheduler({
+      repository: createSendingRepository(t.c.db),
+      clock,
+      logger: t.c.logger,
+      catchUpMaxAgeHours: 6,
+    });
+    const end = new Date(to).getTime();
+    for (; clock.now().getTime() <= end; clock.advance(stepMinutes * MINUTE)) {
+      const passes = await Promise.all([scheduler.runDue(), scheduler.runDue()]);
+      if (passes.every((pass) => pass.created === 0)) continue;
+      const early = await t.c.db
+        .select()
+        .from(runs)
+        .where(and(inArray(runs.mailingId, mailingIds), gt(runs.occurrenceAt, clock.now())));
+      assert.deepEqual(early, [], `no run ahead of the clock at ${clock.now().toISOString()}`);
+      await t.c.db
+        .update(runs)
+        .set({ state: 'finished' })
+        .where(and(inArray(runs.mailingId, mailingIds), eq(runs.state, 'sending')));
+    }
+  }
+
+  /** Passes at each of the instants given (a re-run of `herald send-due`, a scheduler restarted late) create nothing. */
+  async function replay(mailingIds: number[], instants: string[]) {
+    const before = await t.c.db.$count(runs, inArray(runs.mailingId, mailingIds));
+    for (const instant of instants) {
+      const scheduler = createScheduler({
+        repository: createSendingRepository(t.c.db),
+        clock: new FixedClock(new Date(instant)),
+        logger: t.c.logger,
+        catchUpMaxAgeHours: 6,
+      });
+      assert.deepEqual(await scheduler.runDue(), { created: 0, skipped: 0 }, `a pass again at ${instant}`);
+    }
+    assert.equal(await t.c.db.$count(runs, inArray(runs.mailingId, mailingIds)), before);
+  }
+
+  /** The occurrences a mailing has runs for, oldest first; every one a scheduled run the sender finished. */
+  async function occurrencesOf(mailingId: number): Promise<string[]> {
+    const rows = await runsOf(mailingId);
+    for (const run of rows) assert.deepEqual([run.trigger, run.state], ['scheduled', 'finished'], JSON.stringify(run));
+    return rows.map((run) => run.occurrenceAt?.toISOString() ?? 'none');
+  }
+
+  test('daily at 09:00: one run a day, at 08:00Z in winter and 07:00Z in summer, across both transitions', async () => {
+    const spring = await berlin({ kind: 'daily' }, '2026-03-27T08:00:00Z', '2026-03-31T00:00:00Z');
+    const autumn = await berlin({ kind: 'daily' }, '2026-10-23T07:00:00Z', '2026-10-27T00:00:00Z');
+    await walk([spring.id], '2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z', 60);
+    await walk([autumn.id], '2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z', 60);
+    const springRuns = [
+      '2026-03-27T08:00:00.000Z',
+      '2026-03-28T08:00:00.000Z',
+      '2026-03-29T07:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+    ];
+    const autumnRuns = [
+      '2026-10-23T07:00:00.000Z',
+      '2026-10-24T07:00:00.000Z',
+      '2026-10-25T08:00:00.000Z',
+      '2026-10-26T08:00:00.000Z',
+    ];
+    assert.deepEqual(await occurrencesOf(spring.id), springRuns);
+    assert.deepEqual(await occurrencesOf(autumn.id), autumnRuns);
+    // The first pass after the transition, an hour either side of the old time, adds nothing.
+    await replay(
+      [spring.id, autumn.id],
+      [...springRuns, ...autumnRuns, '2026-03-29T08:00:00Z', '2026-10-25T07:00:00Z', '2026-10-25T09:00:00Z'],
+    );
+  });
+
+  test('weekly on Sundays at 09:00: the transition Sunday fires once, at its own local 09:00', async () => {
+    const spring = await berlin({ kind: 'weekly', weekdays: [7] }, '2026-03-22T08:00:00Z', '2026-04-06T00:00:00Z');
+    const autumn = await berlin({ kind: 'weekly', weekdays: [7] }, '2026-10-18T07:00:00Z', '2026-11-02T00:00:00Z');
+    // Four-hour steps: each occurrence is picked up within the six-hour catch-up limit.
+    await walk([spring.id], '2026-03-22T00:00:00Z', '2026-04-06T00:00:00Z', 240);
+    await walk([autumn.id], '2026-10-18T00:00:00Z', '2026-11-02T00:00:00Z', 240);
+    assert.deepEqual(await occurrencesOf(spring.id), [
+      '2026-03-22T08:00:00.000Z',
+      '2026-03-29T07:00:00.000Z',
+      '2026-04-05T07:00:00.000Z',
+    ]);
+    assert.deepEqual(await occurrencesOf(autumn.id), [
+      '2026-10-18T07:00:00.000Z',
+      '2026-10-25T08:00:00.000Z',
+      '2026-11-01T08:00:00.000Z',
+    ]);
+    await replay([spring.id, autumn.id], ['2026-03-29T07:00:00Z', '2026-03-29T08:00:00Z', '2026-10-25T08:00:00Z']);
+  });
+
+  test('monthly: day 29 (clamped in February) and day 25 fall on the transition Sundays and fire once', async () => {
+    const spring = await berlin({ kind: 'monthly', dayOfMonth: 29 }, '2026-02-28T08:00:00Z', '2026-04-01T00:00:00Z');
+    const autumn = await berlin({ kind: 'monthly', dayOfMonth: 25 }, '2026-09-25T07:00:00Z', '2026-10-31T00:00:00Z');
+    // Five-hour steps: each occurrence is picked up within the six-hour catch-up limit.
+    await walk([spring.id], '2026-02-28T00:00:00Z', '2026-04-01T00:00:00Z', 300);
+    await walk([autumn.id], '2026-09-25T00:00:00Z', '2026-10-31T00:00:00Z', 300);
+    assert.deepEqual(await occurrencesOf(spring.id), ['2026-02-28T08:00:00.000Z', '2026-03-29T07:00:00.000Z']);
+    assert.deepEqual(await occurrencesOf(autumn.id), ['2026-09-25T07:00:00.000Z', '2026-10-25T08:00:00.000Z']);
+    await replay([spring.id, autumn.id], ['2026-03-29T07:00:00Z', '2026-03-29T12:00:00Z', '2026-10-25T08:00:00Z']);
+  });
+
+  test('daily at 02:30: the missing 02:30 fires once at 03:30 CEST; the repeated 02:30 fires once, at the first', async () => {
+    const spring = await berlin({ kind: 'daily' }, '2026-03-27T01:30:00Z', '2026-03-31T00:00:00Z');
+    const autumn = await berlin({ kind: 'daily' }, '2026-10-23T00:30:00Z', '2026-10-27T00:00:00Z');
+    // Every half hour, so a pass falls on each 02:30 instant (the autumn one twice).
+    await walk([spring.id], '2026-03-27T00:00:00Z', '2026-03-31T00:00:00Z', 30);
+    await walk([autumn.id], '2026-10-23T00:00:00Z', '2026-10-27T00:00:00Z', 30);
+    assert.deepEqual(await occurrencesOf(spring.id), [
+      '2026-03-27T01:30:00.000Z',
+      '2026-03-28T01:30:00.000Z',
+      // 2026-03-29 02:30 does not exist in Berlin: it is 03:30 CEST.
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
+    assert.deepEqual(await occurrencesOf(autumn.id), [
+      '2026-10-23T00:30:00.000Z',
+      '2026-10-24T00:30:00.000Z',
+      // 2026-10-25 02:30 happens at 00:30Z (CEST) and again at 01:30Z (CET): one run, at the first.
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
+    // The second 02:30, and the hour after it, again: still one run that day.
+    await replay([spring.id, autumn.id], ['2026-03-29T01:00:00Z', '2026-10-25T01:30:00Z', '2026-10-25T02:29:00Z']);
   });
 });

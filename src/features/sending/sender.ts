@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.ts';
-import { renderMessage } from '../messages/messages.render.ts';
-import { isHardBounce, type Messenger } from './messenger.ts';
+import { isHardBounce, isThrottle, type Messenger, type SendOutcome } from './messenger.ts';
+import { type compileMime, newMessageId } from './mime.ts';
+import { createPacer, domainOf, type PacerLimits } from './pacer.ts';
 import type { ActiveRun, AttemptResult, ClaimedDelivery, SendingRepository } from './sending.repository.ts';
 
 export interface SenderOptions {
@@ -12,7 +13,7 @@ export interface SenderOptions {
   maxAttempts: number;
   retryBaseSeconds: number;
   leaseSeconds: number;
-  ratePerSecond: number;
+  rates: PacerLimits;
   /** How long an idle worker waits before looking for work again (it is also woken at once by `wake()`). */
   idleMs?: number;
 }
@@ -23,53 +24,95 @@ export interface SenderEvents {
   failed: [Error];
 }
 
+type CompiledMime = ReturnType<typeof compileMime>;
+
 /**
  * The sending engine: claims batches of deliveries with a lease, sends each as its own e-mail,
  * and writes attempts and delivery states back in one batch. Its state lives in the database, so
  * any number of workers can share runs and a restarted one carries on. Stops in two phases: stop
  * claiming, then let the batch in flight finish.
+ *
+ * Each run's message is compiled once (Markdown, sanitising, MIME skeleton); an e-mail only fills
+ * in its recipient. Writing a batch's results overlaps with sending the next one.
  */
 export function createSender(deps: {
   repository: SendingRepository;
   messenger: Messenger;
+  /** Compiles a run's message into its MIME skeleton (From, DKIM and the rest come from the configuration). */
+  compile: (message: ActiveRun) => CompiledMime;
+  /** The domain of Message-IDs (MAIL_FROM's). */
+  messageIdDomain: string;
   clock: Clock;
   logger: Logger;
   unsubscribeUrl: (ownerId: number, email: string) => string;
   suppress: (ownerId: number, email: string) => Promise<void>;
   options: SenderOptions;
 }) {
-  const { repository, options } = deps;
+  const { repository, options, messenger } = deps;
   const worker = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const events = new EventEmitter<SenderEvents>();
   const cursors = new Map<number, number>();
+  const compiled = new Map<number, { source: ActiveRun; mime: CompiledMime }>();
+  const pacer = createPacer(options.rates);
   let running = false;
   let loop: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
-  let nextSlot = 0;
-
-  /** Spaces sends to at most ratePerSecond in this process. */
-  async function pace(): Promise<void> {
-    const now = Date.now();
-    const slot = Math.max(now, nextSlot);
-    nextSlot = slot + 1000 / options.ratePerSecond;
-    if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
-  }
+  /** The previous batch's write, awaited before the next one (and before a run may finish). */
+  let pendingWrite: Promise<void> = Promise.resolve();
 
   const backoffMs = (attempt: number) => {
     const base = options.retryBaseSeconds * 1000 * 2 ** (attempt - 1);
     return Math.round(base * (0.75 + Math.random() * 0.5));
   };
 
-  async function attempt(run: ActiveRun, delivery: ClaimedDelivery): Promise<AttemptResult> {
+  /** The run's compiled message, compiled again only when the message was edited during the run. */
+  function mimeFor(run: ActiveRun): CompiledMime {
+    const known = compiled.get(run.runId);
+    if (known && known.source.subject === run.subject && known.source.body === run.body && known.source.format === run.format) {
+      return known.mime;
+    }
+    const mime = deps.compile(run);
+    compiled.set(run.runId, { source: run, mime });
+    return mime;
+  }
+
+  async function attempt(run: ActiveRun, mime: CompiledMime, delivery: ClaimedDelivery): Promise<AttemptResult> {
     const unsubscribeUrl = deps.unsubscribeUrl(run.ownerId, delivery.email);
-    const rendered = renderMessage(run, { name: delivery.fullName, email: delivery.email, unsubscribeUrl });
-    await pace();
+    let built: ReturnType<CompiledMime['build']>;
+    try {
+      built = mime.build({
+        email: delivery.email,
+        name: delivery.fullName,
+        unsubscribeUrl,
+        messageId: newMessageId(deps.messageIdDomain),
+        date: deps.clock.now(),
+      });
+    } catch (error) {
+      // An e-mail that cannot be written (an address no server would take) fails alone, not the batch.
+      const reason = error instanceof Error ? error.message : String(error);
+      const refusal = { success: false, permanent: true, code: null, response: `Not sent: ${reason}`.slice(0, 1000) };
+      return result(run, delivery, { ...refusal, server: messenger.server }, 0);
+    }
+    const domain = domainOf(delivery.email);
+    await pacer.acquire(domain, messenger.server);
     const started = performance.now();
-    const outcome = await deps.messenger.send({ to: delivery.email, ...rendered, unsubscribeUrl });
-    const durationMs = Math.round(performance.now() - started);
+    const outcome = await messenger.send({ from: mime.envelopeFrom, to: delivery.email, ...built, unsubscribeUrl });
+    if (isThrottle(outcome)) pacer.slowDown(domain, messenger.server, outcome.code === 421);
+    return result(run, delivery, outcome, Math.round(performance.now() - started));
+  }
+
+  /** The attempt's record and the delivery's next state: sent, unknown, queued for a retry, or failed. */
+  async function result(
+    run: ActiveRun,
+    delivery: ClaimedDelivery,
+    outcome: SendOutcome,
+    durationMs: number,
+  ): Promise<AttemptResult> {
     let state: AttemptResult['state'] = 'sent';
     let nextAttemptAt: Date | null = null;
-    if (!outcome.success) {
+    if (outcome.uncertain) {
+      state = 'unknown';
+    } else if (!outcome.success) {
       const retry = !outcome.permanent && delivery.attemptCount < options.maxAttempts;
       state = retry ? 'queued' : 'failed';
       if (retry) nextAttemptAt = new Date(deps.clock.now().getTime() + backoffMs(delivery.attemptCount));
@@ -91,20 +134,65 @@ export function createSender(deps: {
 
   /** Sends a batch with bounded concurrency. */
   async function sendBatch(run: ActiveRun, batch: ClaimedDelivery[]): Promise<AttemptResult[]> {
+    let mime: CompiledMime;
+    try {
+      mime = mimeFor(run);
+    } catch (error) {
+      // A message that cannot be rendered fails its deliveries with the reason instead of stalling the run.
+      const reason = error instanceof Error ? error.message : String(error);
+      const refusal = { success: false, permanent: true, code: null, server: messenger.server };
+      return Promise.all(batch.map((d) => result(run, d, { ...refusal, response: `Not sent: ${reason}`.slice(0, 1000) }, 0)));
+    }
     const results: AttemptResult[] = [];
     let next = 0;
     const lanes = Array.from({ length: Math.min(options.concurrency, batch.length) }, async () => {
       while (next < batch.length) {
         const delivery = batch[next++] as ClaimedDelivery;
-        results.push(await attempt(run, delivery));
+        results.push(await attempt(run, mime, delivery));
       }
     });
     await Promise.all(lanes);
     return results;
   }
 
-  /** One pass over the sendable runs; true when it sent anything. */
-  async function tick(): Promise<boolean> {
+  /** Deliveries claimed and not yet written back: their leases are renewed while this process lives. */
+  const inFlight = new Set<number>();
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  async function renewLeases(): Promise<void> {
+    if (inFlight.size === 0) return;
+    await repository.renewLeases([...inFlight], worker, options.leaseSeconds).catch((error: unknown) => {
+      deps.logger.warn({ err: error }, 'renewing leases failed; they expire unless the next renewal works');
+    });
+  }
+
+  /** Writes a batch's attempts and states, retrying a failed write a few times before giving up on it. */
+  async function write(runId: number, results: AttemptResult[]): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await repository.recordResults(results, worker);
+        break;
+      } catch (error) {
+        if (tries >= 3) {
+          // Its leases are no longer renewed: they expire and the deliveries become unknown.
+          for (const r of results) inFlight.delete(r.deliveryId);
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * tries));
+      }
+    }
+    for (const r of results) inFlight.delete(r.deliveryId);
+    events.emit('batch', { runId, results });
+  }
+
+  /** Starts writing a batch after the previous write; sending the next batch goes on meanwhile. */
+  function queueWrite(runId: number, results: AttemptResult[]): Promise<void> {
+    pendingWrite = pendingWrite.then(() => write(runId, results));
+    return pendingWrite;
+  }
+
+  /** One pass over the sendable runs; true when it sent anything. At most one batch write stays in flight. */
+  async function pass(): Promise<boolean> {
     await repository.expireLeases();
     let worked = false;
     for (const run of await repository.listSendableRuns()) {
@@ -114,19 +202,30 @@ export function createSender(deps: {
       if (batch.length === 0) {
         cursors.delete(run.runId);
         // From the start again next time (retries come due behind the cursor); finished when nothing is open.
-        if (cursor === 0 && (await repository.finishRunIfDone(run.runId))) events.emit('finished', { runId: run.runId });
-        else if (cursor > 0) worked = true;
+        if (cursor === 0) {
+          await pendingWrite;
+          if (await repository.finishRunIfDone(run.runId)) {
+            compiled.delete(run.runId);
+            events.emit('finished', { runId: run.runId });
+          }
+        } else worked = true;
         continue;
       }
       cursors.set(run.runId, batch[batch.length - 1]?.id ?? cursor);
-      const results = await sendBatch(
-        run,
-        batch.filter((delivery) => delivery.state === 'sending'),
-      );
-      await repository.recordResults(results, worker);
-      events.emit('batch', { runId: run.runId, results });
+      const sendable = batch.filter((delivery) => delivery.state === 'sending');
+      for (const delivery of sendable) inFlight.add(delivery.id);
+      const results = await sendBatch(run, sendable);
+      await pendingWrite;
+      void queueWrite(run.runId, results).catch(() => {});
       worked = true;
     }
+    return worked;
+  }
+
+  /** A pass whose writes are all done when it returns. */
+  async function tick(): Promise<boolean> {
+    const worked = await pass();
+    await pendingWrite;
     return worked;
   }
 
@@ -134,8 +233,10 @@ export function createSender(deps: {
     while (running) {
       let worked = false;
       try {
-        worked = await tick();
+        worked = await pass();
+        if (!worked) await pendingWrite;
       } catch (error) {
+        pendingWrite = Promise.resolve();
         deps.logger.error({ err: error }, 'sender pass failed; trying again');
         events.emit('failed', error as Error);
       }
@@ -150,6 +251,7 @@ export function createSender(deps: {
         wakeUp = undefined;
       }
     }
+    await pendingWrite.catch((error: unknown) => deps.logger.error({ err: error }, 'writing the last batch failed'));
   }
 
   return {
@@ -159,6 +261,8 @@ export function createSender(deps: {
     start(): void {
       if (running) return;
       running = true;
+      heartbeat = setInterval(() => void renewLeases(), (options.leaseSeconds * 1000) / 3);
+      heartbeat.unref();
       loop = runLoop();
     },
     /** Looks for work now (after a run was created) instead of at the next idle timeout. */
@@ -181,12 +285,13 @@ export function createSender(deps: {
         }),
       ]);
       clearTimeout(timer);
+      clearInterval(heartbeat);
       if (drained === false) deps.logger.warn('the sender did not drain in time; its leases will expire');
     },
     /** Stops sending for good and closes the connections to the mail server. */
     async stop(drainMs?: number): Promise<void> {
       await this.pause(drainMs);
-      deps.messenger.close();
+      await deps.messenger.close();
     },
   };
 }

@@ -28,8 +28,11 @@ export interface AttemptResult {
   response: string;
   durationMs: number;
   server: string;
-  /** The delivery's state after this attempt: sent, failed, or queued again (retry at nextAttemptAt). */
-  state: 'sent' | 'failed' | 'queued';
+  /**
+   * The delivery's state after this attempt: sent, failed, queued again (retry at nextAttemptAt),
+   * or unknown when the connection broke after the whole message was handed over (never resent).
+   */
+  state: 'sent' | 'failed' | 'queued' | 'unknown';
   nextAttemptAt: Date | null;
 }
 
@@ -165,8 +168,8 @@ export function createSendingRepository(db: Db) {
       ) => pgArray(results.map((r) => map(r[key])));
       await db.transaction(async (tx) => {
         await tx.execute(sql`
-          INSERT INTO attempts (delivery_id, run_id, attempted_at, success, code, response, duration_ms, server)
-          SELECT * FROM unnest(${col('deliveryId')}::bigint[], ${col('runId')}::int[],
+          INSERT INTO attempts (delivery_id, run_id, attempted_at, success, code, response, duration_ms, server, worker)
+          SELECT *, ${worker}::text FROM unnest(${col('deliveryId')}::bigint[], ${col('runId')}::int[],
                                ${col('attemptedAt', (d) => d.toISOString())}::timestamptz[], ${col('success', (b) => String(b))}::boolean[],
                                ${col('code')}::int[], ${col('response')}::text[], ${col('durationMs')}::int[], ${col('server')}::text[])`);
         await tx.execute(sql`
@@ -178,6 +181,14 @@ export function createSendingRepository(db: Db) {
                       ${col('code')}::int[], ${col('response')}::text[]) AS u(id, state, next_at, code, response)
           WHERE d.id = u.id AND d.state = 'sending' AND d.lease_owner = ${worker}`);
       });
+    },
+
+    /** Keeps this worker's leases alive while a slow batch is still being sent (a dead worker stops renewing). */
+    async renewLeases(ids: number[], worker: string, leaseSeconds: number): Promise<void> {
+      await db.execute(
+        sql`UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
+            WHERE id = ANY(${pgArray(ids)}::bigint[]) AND state = 'sending' AND lease_owner = ${worker}`,
+      );
     },
 
     /**

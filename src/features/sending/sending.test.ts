@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
 import { ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import type { Agent } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { attempts, deliveries, mailingRecipients, mailings, messages, recipients, runs, suppressions } from '../../db/schema.ts';
+import { createSendingRepository } from './sending.repository.ts';
 
 let t: TestApp;
 before(async () => {
@@ -19,18 +21,18 @@ const rawHeader = (raw: string, name: string) =>
   new RegExp(`^${name}: (.*)$`, 'im').exec((raw.split('\r\n\r\n')[0] ?? '').replace(/\r\n[ \t]+/g, ' '))?.[1] ?? '';
 
 /** A user with a weekly mailing (window open for a year, first occurrence far ahead) to `count` fresh addresses. */
-async function mailingFor(count: number, options: { role?: 'user' | 'manager' } = {}) {
-  const { user, agent } = await signedIn(t, options);
-  const [message] = await t.c.db
+async function mailingFor(count: number, options: { role?: 'user' | 'manager' } = {}, app: TestApp = t) {
+  const { user, agent } = await signedIn(app, options);
+  const [message] = await app.c.db
     .insert(messages)
     .values({ ownerId: user.id, subject: 'News for {{name}}', body: 'Hello **{{name}}**\n\n[Unsubscribe]({{unsubscribe_url}})' })
     .returning();
-  const rows = await t.c.db
+  const rows = await app.c.db
     .insert(recipients)
     .values(Array.from({ length: count }, (_, i) => ({ ownerId: user.id, email: uniqueEmail(`r${i}`), fullName: `Person ${i}` })))
     .returning();
   const now = Date.now();
-  const [mailing] = await t.c.db
+  const [mailing] = await app.c.db
     .insert(mailings)
     .values({
       ownerId: user.id,
@@ -42,7 +44,7 @@ async function mailingFor(count: number, options: { role?: 'user' | 'manager' } 
       schedule: { kind: 'weekly', weekdays: [1] },
     })
     .returning();
-  await t.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
+  await app.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
   return { user, agent, mailingId: mailing!.id, emails: rows.map((r) => r.email) };
 }
 
@@ -190,5 +192,98 @@ describe('one-click unsubscribe', () => {
     const runId = await sendAndWait(m.agent, m.mailingId);
     const [run] = await t.c.db.select().from(runs).where(eq(runs.id, runId));
     assert.deepEqual([run?.sent, run?.suppressed], [0, 1]);
+  });
+});
+
+describe('delivery outcomes', () => {
+  test('a "slow down" reply is retried, not failed; every attempt keeps the reply and the worker that made it', async () => {
+    const m = await mailingFor(2);
+    t.smtp!.refusals.set(m.emails[0]!, [451, 421]);
+    t.smtp!.refusalTexts.set(m.emails[0]!, '4.7.1 Too many messages from your address, slow down');
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    const [run] = await t.c.db.select().from(runs).where(eq(runs.id, runId));
+    assert.deepEqual([run?.sent, run?.failed], [2, 0]);
+    const tries = await t.c.db.select().from(attempts).where(eq(attempts.runId, runId));
+    assert.deepEqual(tries.map((a) => a.code).sort(), [250, 250, 421, 451]);
+    assert.ok(tries.filter((a) => !a.success).every((a) => /Too many messages/.test(a.response)));
+    assert.ok(tries.every((a) => a.worker === t.c.sender.worker));
+    assert.equal(t.smtp!.received.filter((mail) => mail.to.includes(m.emails[0]!)).length, 1);
+  });
+
+  test('a message the server took but never confirmed is unknown: counted, shown, never sent again', async () => {
+    const m = await mailingFor(3);
+    t.smtp!.dropAfterData.add(m.emails[1]!);
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    const [run] = await t.c.db.select().from(runs).where(eq(runs.id, runId));
+    assert.deepEqual([run?.sent, run?.unknown, run?.failed], [2, 1, 0]);
+    const [delivery] = await t.c.db
+      .select()
+      .from(deliveries)
+      .where(and(eq(deliveries.runId, runId), eq(deliveries.email, m.emails[1]!)));
+    assert.equal(delivery?.state, 'unknown');
+    assert.equal(delivery?.attemptCount, 1);
+    assert.deepEqual(
+      t.smtp!.dropped.filter((e) => e === m.emails[1]),
+      [m.emails[1]],
+    );
+    assert.equal(t.smtp!.received.filter((mail) => mail.to.includes(m.emails[1]!)).length, 0, 'not sent a second time');
+    const page = await m.agent.get(`/mailings/${m.mailingId}/runs/${runId}`);
+    assert.match(page.body, /id="run-unknown">1</);
+  });
+});
+
+describe('DKIM', () => {
+  test('with DKIM_* set every e-mail of a run carries a DKIM-Signature of the configured domain and selector', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const signed = await createTestApp({
+      env: {
+        MAIL_FROM: 'News <news@herald.test>',
+        DKIM_DOMAIN: 'herald.test',
+        DKIM_SELECTOR: 'mail2026',
+        // As in an .env file: the PEM on one line with its line breaks written as \n.
+        DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString().replace(/\n/g, '\\n'),
+      },
+    });
+    try {
+      await ensureAdmin(signed);
+      const m = await mailingFor(2, {}, signed);
+      const finished = new Promise((resolve) => signed.c.sender.events.once('finished', resolve));
+      assert.equal((await m.agent.post(`/mailings/${m.mailingId}/send`)).statusCode, 303);
+      await finished;
+      for (const email of m.emails) {
+        const mail = await signed.smtp!.nextMail(email);
+        const signature = rawHeader(mail.raw, 'DKIM-Signature');
+        assert.match(signature, /(^|; ?)d=herald\.test;/);
+        assert.match(signature, /(^|; ?)s=mail2026;/);
+        assert.match(signature, /a=rsa-sha256/);
+        assert.match(signature, /h=[^;]*list-unsubscribe/i);
+        assert.equal(mail.from, 'news@herald.test');
+      }
+    } finally {
+      await signed.close();
+    }
+  });
+});
+
+describe('leases', () => {
+  test('a batch slower than the lease keeps its leases: nothing becomes unknown while its worker lives', async () => {
+    const slow = await createTestApp({ env: { SEND_LEASE_SECONDS: '1', SEND_RATE_PER_DOMAIN: '3', SEND_BATCH_SIZE: '50' } });
+    try {
+      await ensureAdmin(slow);
+      const m = await mailingFor(8, {}, slow);
+      const sixth = slow.smtp!.nextMail(m.emails[5]!);
+      const finished = new Promise((resolve) => slow.c.sender.events.once('finished', resolve));
+      const response = await m.agent.post(`/mailings/${m.mailingId}/send`);
+      assert.equal(response.statusCode, 303);
+      // At three a second, the sixth e-mail goes out well after the first leases would have run out.
+      await sixth;
+      assert.equal(await createSendingRepository(slow.c.db).expireLeases(), 0, 'no lease ran out');
+      await finished;
+      assert.equal(slow.smtp!.received.length, 8);
+      const states = await slow.c.db.select({ state: deliveries.state }).from(deliveries);
+      assert.ok(states.every((d) => d.state === 'sent'));
+    } finally {
+      await slow.close();
+    }
   });
 });

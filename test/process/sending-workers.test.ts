@@ -1,0 +1,129 @@
+/**
+ * Several `herald worker` processes on one PostgreSQL database share a run: each claims its own
+ * batches (FOR UPDATE SKIP LOCKED), and every recipient is mailed exactly once.
+ *
+ * PostgreSQL only (the embedded database serves one process): it runs in the runner's PostgreSQL
+ * pass, where HERALD_TEST_PG_URL is set.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { type Container, createContainer } from '../../src/container.ts';
+import { HeraldProcess, killStartedHeralds, pollUntil } from '../support/herald-process.ts';
+import { createDatabase } from '../support/postgres.ts';
+import { auditRun, createMailingFixture, describeRun, findEndedRun, sample, startRun } from '../support/sending-run.ts';
+import { TestSmtpServer } from '../support/smtp.ts';
+import { collectClientErrors } from '../support/smtp-faults.ts';
+
+const pgServerUrl = process.env.HERALD_TEST_PG_URL;
+
+const RECIPIENTS = 4000;
+/** Bounds that only end a hung run; no assertion depends on how long anything takes. */
+const READY_LIMIT_MS = 90_000;
+const END_LIMIT_MS = 180_000;
+
+/** Each worker signs its envelopes with its own sender address, so the SMTP server can tell them apart too. */
+const WORKERS = [
+  { label: 'worker A', from: 'worker-a@herald.test' },
+  { label: 'worker B', from: 'worker-b@herald.test' },
+];
+
+let workDir: string;
+let smtp: TestSmtpServer;
+let env: Record<string, string>;
+let container: Container | undefined;
+
+before(async () => {
+  if (!pgServerUrl) return;
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'herald-workers-'));
+  smtp = await new TestSmtpServer().start();
+  collectClientErrors(smtp);
+  env = {
+    DATA_DIR: path.join(workDir, 'data'),
+    DATABASE_URL: await createDatabase(pgServerUrl),
+    BASE_URL: 'http://127.0.0.1:3000',
+    SECRET_KEY: 'workers-test-secret-key-that-is-long-enough-01',
+    SMTP_URL: smtp.url,
+    LOG_LEVEL: 'info',
+    // Paced so that neither worker can finish the run before the other has woken up to it.
+    SEND_RATE_PER_SECOND: '500',
+    SEND_RATE_PER_SERVER: '5000',
+    SEND_RATE_PER_DOMAIN: '5000',
+  };
+  container = await createContainer(loadConfig(env), { command: 'herald workers test', logger: pino({ level: 'silent' }) });
+});
+
+after(async () => {
+  if (!pgServerUrl) return;
+  await killStartedHeralds();
+  await container?.close();
+  await smtp.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('two herald workers on one PostgreSQL database', () => {
+  test('share a run: every recipient mailed exactly once, one successful attempt each, both workers sending', {
+    timeout: 300_000,
+    skip: pgServerUrl ? false : 'PostgreSQL only: the embedded database serves one process',
+  }, async (t) => {
+    const c = container!;
+    const fixture = await createMailingFixture(c, RECIPIENTS, 'workers');
+    const workers = WORKERS.map(
+      ({ label, from }) => new HeraldProcess(['worker'], { cwd: workDir, env: { ...env, MAIL_FROM: `Herald <${from}>` }, label }),
+    );
+    await Promise.all(workers.map((worker) => worker.waitForLine(/Herald worker is running/, READY_LIMIT_MS)));
+
+    const { runId } = await startRun(c, fixture);
+    const tails = () => workers.map((worker) => worker.tail()).join('\n');
+    await pollUntil(
+      () => workers[1]!.whileRunning(workers[0]!.whileRunning(findEndedRun(c, runId))),
+      END_LIMIT_MS,
+      () => `the run did not end; ${smtp.received.length} e-mails received\n${tails()}`,
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}\n${await describeRun(c, runId)}`);
+    });
+    for (const worker of workers) {
+      const exit = await worker.stop('SIGTERM');
+      assert.equal(exit.code, 0, `SIGTERM ends ${worker.label} cleanly\n${worker.tail()}`);
+    }
+
+    const audit = await auditRun(c, runId, fixture, smtp.received);
+    const { run } = audit;
+    assert.deepEqual(
+      [run.state, run.total, run.sent, run.failed, run.unknown, run.suppressed],
+      ['finished', RECIPIENTS, RECIPIENTS, 0, 0, 0],
+      `run counts: ${JSON.stringify(audit.countByState)}`,
+    );
+    const notOnce = fixture.emails.filter((email) => audit.received.get(email) !== 1);
+    assert.deepEqual(
+      notOnce,
+      [],
+      `not received exactly once: ${sample(notOnce.map((e) => `${e} ×${audit.received.get(e) ?? 0}`))}`,
+    );
+    const notOneSuccess = fixture.emails.filter((email) => {
+      const tries = audit.attemptsOf.get(email) ?? [];
+      return tries.length !== 1 || !tries[0]!.success;
+    });
+    assert.deepEqual(notOneSuccess, [], `a delivery without exactly one attempt, successful: ${sample(notOneSuccess)}`);
+
+    // Which worker made each attempt, by the attempts table and by the envelope the server saw.
+    const processOf = (worker: string | null) => workers.find((w) => worker?.startsWith(`${w.pid}-`));
+    const sentBy = new Map<string, number>();
+    const disagreements: string[] = [];
+    for (const email of fixture.emails) {
+      const worker = processOf(audit.attemptsOf.get(email)?.[0]?.worker ?? null);
+      assert.ok(worker, `the attempt to ${email} names one of the two workers`);
+      sentBy.set(worker.label, (sentBy.get(worker.label) ?? 0) + 1);
+      const envelope = audit.envelopeFromOf.get(email);
+      if (envelope !== WORKERS.find((w) => w.label === worker.label)?.from) disagreements.push(`${email}: ${envelope}`);
+    }
+    assert.deepEqual(disagreements, [], 'the server got each e-mail from the worker its attempt names');
+    for (const { label } of WORKERS)
+      assert.ok((sentBy.get(label) ?? 0) > 0, `${label} sent some: ${JSON.stringify([...sentBy])}`);
+    t.diagnostic(`shares: ${WORKERS.map(({ label }) => `${label} ${sentBy.get(label) ?? 0}`).join(', ')} of ${RECIPIENTS}`);
+  });
+});
