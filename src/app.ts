@@ -72,7 +72,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
   await app.register(fastifyStatic, {
     root: [path.join(root, 'node_modules/@picocss/pico/css'), path.join(root, 'public')],
     prefix: '/assets/',
-    allowedPath: (pathName) => ['/pico.min.css', '/app.css', '/import.js'].includes(pathName),
+    allowedPath: (pathName) => ['/pico.min.css', '/app.css', '/import.js', '/run-progress.js'].includes(pathName),
     maxAge: '1h',
   });
 

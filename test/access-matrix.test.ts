@@ -114,6 +114,7 @@ const expectations: Record<string, Row> = {
   'POST /mailings/:id/disable': ['mailing', 401, 403, 403, 303, 303],
   'POST /mailings/:id/send': ['mailing', 401, 303, 404, 403, 303],
   'GET /mailings/:id/runs/:runId': ['run', L, 200, 404, 200, 200],
+  'GET /mailings/:id/runs/:runId/events': ['run', L, 200, 404, 200, 200],
   'GET /attempts': ['-', L, 200, 200, 200, 200],
   'GET /unsubscribe/:token': all(200, 'unsubscribe'),
   'POST /unsubscribe/:token': all(200, 'unsubscribe'),

@@ -15,7 +15,7 @@ import { messageListSchema, messageSchema } from '../features/messages/messages.
 import { createRecipientPages } from '../features/recipients/recipients.pages.tsx';
 import { createRecipientsApi } from '../features/recipients/recipients.routes.ts';
 import { recipientListSchema, recipientSchema } from '../features/recipients/recipients.schemas.ts';
-import { createSendingApi, createSendingPages } from '../features/sending/sending.pages.tsx';
+import { createRunEvents, createSendingApi, createSendingPages } from '../features/sending/sending.pages.tsx';
 import { roleChangeSchema, userListSchema } from '../features/users/oversight.schemas.ts';
 import { createProfilePages } from '../features/users/profile.pages.tsx';
 import { createUserPages } from '../features/users/users.pages.tsx';
@@ -79,6 +79,9 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   const mailingsApi = createMailingsApi({ mailings: c.mailings });
   const sendingPages = createSendingPages({ sending: c.sending, devMailbox });
   const sendingApi = createSendingApi({ sending: c.sending });
+  const runEvents = createRunEvents({ sending: c.sending, senderEvents: c.sender.events });
+  // Live progress streams end before the server closes, or closing would wait for them.
+  app.addHook('preClose', runEvents.close);
   const recipientsApi = createRecipientsApi({ recipients: c.recipients });
   const messages = createMessagePages({ messages: c.messages, devMailbox });
   const messagesApi = createMessagesApi({ messages: c.messages });
@@ -162,6 +165,7 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/audit', 'audit:read_own', auditPages.list);
   route('POST', '/mailings/:id/send', 'mailings:write', sendingPages.sendNow);
   route('GET', '/mailings/:id/runs/:runId', 'mailings:write', sendingPages.run);
+  route('GET', '/mailings/:id/runs/:runId/events', 'mailings:write', runEvents.stream);
   route('GET', '/attempts', 'mailings:write', sendingPages.attempts);
   route('GET', '/unsubscribe/:token', 'public', sendingPages.unsubscribeForm);
   route('POST', '/unsubscribe/:token', 'public', sendingPages.unsubscribe, { csrf: false, rateLimited: true });

@@ -102,7 +102,7 @@ export function Layout({
   ctx: PageContext;
   title: string;
   children: ComponentChildren;
-  /** Reloads the page every so many seconds (live progress without JavaScript). */
+  /** Reloads the page every so many seconds when JavaScript is off (with it, the page's script keeps it live). */
   refreshSeconds?: number | undefined;
 }) {
   return (
@@ -111,7 +111,11 @@ export function Layout({
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Herald`}</title>
-        {refreshSeconds && <meta http-equiv="refresh" content={String(refreshSeconds)} />}
+        {refreshSeconds && (
+          <noscript>
+            <meta http-equiv="refresh" content={String(refreshSeconds)} />
+          </noscript>
+        )}
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href={ctx.assets.css} />
         <link rel="stylesheet" href={ctx.assets.appCss} />

@@ -62,6 +62,72 @@ export interface RunProgress {
   etaSeconds: number | null;
 }
 
+/** "42 s", "3 min 20 s", "2 h 5 min": how long until a run is done, as run-progress.js writes it too. */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+const etaText = (etaSeconds: number | null) => (etaSeconds === null ? '' : `; about ${formatDuration(etaSeconds)} to go`);
+
+function Figure({ id, value, label }: { id: string; value: number; label: string }) {
+  return (
+    <article>
+      <p class="figure" id={id}>
+        {value}
+      </p>
+      <p>{label}</p>
+    </article>
+  );
+}
+
+/**
+ * A run's figures and progress bar as of now. While the run is sending, /assets/run-progress.js
+ * follows `data-events` (server-sent events) and updates them in place; without JavaScript the
+ * page reloads itself instead.
+ */
+function RunFigures({ run, progress: p, path }: { run: RunRow; progress: RunProgress; path: string }) {
+  const sending = run.state === 'sending';
+  const eventsUrl = `${path}/events`;
+  const done = run.total - p.remaining;
+  return (
+    <section
+      id="run-progress"
+      data-events={sending ? eventsUrl : undefined}
+      data-state-labels={sending ? JSON.stringify(stateLabels) : undefined}
+    >
+      {run.total > 0 && (
+        <>
+          <label for="run-bar">
+            <span id="run-done">{done}</span> of {run.total} deliveries done
+          </label>
+          <progress id="run-bar" max={run.total} value={done} />
+        </>
+      )}
+      <div class="grid figures">
+        <Figure id="run-sent" value={p.sent} label="sent" />
+        <Figure id="run-failed" value={p.failed} label="failed" />
+        <Figure id="run-remaining" value={p.remaining} label="remaining" />
+        <Figure id="run-suppressed" value={p.suppressed} label="suppressed" />
+        <Figure id="run-unknown" value={p.unknown} label="unknown" />
+      </div>
+      <p id="run-pace" hidden={!sending}>
+        <span id="run-rate">{p.rate.toFixed(1)}</span> e-mails a second<span id="run-eta">{etaText(p.etaSeconds)}</span>.
+      </p>
+      {sending && (
+        <>
+          <p id="run-live" role="status">
+            The figures follow the run as it sends. <a href={path}>Refresh</a> to see the deliveries' latest replies.
+          </p>
+          <script type="module" src="/assets/run-progress.js" />
+        </>
+      )}
+    </section>
+  );
+}
+
 export function RunPage(props: {
   ctx: PageContext;
   mailing: { id: number; name: string };
@@ -78,49 +144,14 @@ export function RunPage(props: {
         <a href={`/mailings/${mailing.id}`}>← {mailing.name}</a>
       </p>
       <h1>
-        Run #{run.id} · {stateLabels[run.state] ?? run.state}
+        Run #{run.id} · <span id="run-state">{stateLabels[run.state] ?? run.state}</span>
       </h1>
       <p>
         Started {when(run.createdAt)} by {triggerLabels[run.trigger] ?? run.trigger}
         {run.occurrenceAt ? ` for the occurrence of ${when(run.occurrenceAt)}` : ''}
         {run.finishedAt ? `; finished ${when(run.finishedAt)}` : ''}.
       </p>
-      <div class="grid figures" id="run-progress">
-        <article>
-          <p class="figure" id="run-sent">
-            {p.sent}
-          </p>
-          <p>sent</p>
-        </article>
-        <article>
-          <p class="figure" id="run-failed">
-            {p.failed}
-          </p>
-          <p>failed</p>
-        </article>
-        <article>
-          <p class="figure" id="run-remaining">
-            {p.remaining}
-          </p>
-          <p>remaining</p>
-        </article>
-        <article>
-          <p class="figure">{p.suppressed}</p>
-          <p>suppressed</p>
-        </article>
-        <article>
-          <p class="figure" id="run-unknown">
-            {p.unknown}
-          </p>
-          <p>unknown</p>
-        </article>
-      </div>
-      {run.state === 'sending' && (
-        <p>
-          {p.rate.toFixed(1)} e-mails a second{p.etaSeconds !== null ? `; about ${p.etaSeconds} s to go` : ''}. This page
-          refreshes itself.
-        </p>
-      )}
+      <RunFigures run={run} progress={p} path={path} />
       {p.unknown > 0 && (
         <p class="flash flash-info">
           {p.unknown} deliveries were being sent when a worker stopped: the server may or may not have taken them, so they are not
