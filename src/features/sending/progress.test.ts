@@ -14,7 +14,8 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { deliveries, mailingRecipients, mailings, messages, recipients, runs } from '../../db/schema.ts';
 import { toActor } from '../auth/auth.service.ts';
 import type { UserRow } from '../users/users.repository.ts';
-import { createRunEvents, MAX_STREAMS_PER_SESSION, measureProgress, type RunSnapshot } from './sending.pages.tsx';
+import { measureProgress } from './progress.ts';
+import { createRunEvents, MAX_STREAMS_PER_SESSION, type RunSnapshot } from './sending.pages.tsx';
 import { createSendingRepository } from './sending.repository.ts';
 import { formatDuration } from './sending.views.tsx';
 

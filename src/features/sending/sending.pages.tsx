@@ -5,10 +5,11 @@ import { AppError, isAppError } from '../../errors.ts';
 import { pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
 import { type Actor, can } from '../../permissions.ts';
+import { type DeliveryCounts, measureProgress, type ProgressSample, type RunProgress } from './progress.ts';
 import type { SenderEvents } from './sender.ts';
 import type { RunRow } from './sending.repository.ts';
 import type { SendingService } from './sending.service.ts';
-import { AttemptsPage, RunPage, type RunProgress, UnsubscribePage } from './sending.views.tsx';
+import { AttemptsPage, RunPage, UnsubscribePage } from './sending.views.tsx';
 
 const runParams = (request: FastifyRequest) => request.params as { id?: string; runId?: string; token?: string };
 
@@ -88,30 +89,6 @@ export function createSendingApi(deps: { sending: SendingService }) {
     },
     attempts: async (request) => (await sending.listAttempts(actorOf(request), request.query)).page,
   } satisfies Record<string, Handler>;
-}
-
-export type DeliveryCounts = Record<'queued' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'unknown', number>;
-
-/** How many deliveries of a run were settled (sent or failed) at a moment (ms since the epoch). */
-export interface ProgressSample {
-  at: number;
-  done: number;
-}
-
-/**
- * A run's figures with its rate between two samples and the ETA that rate gives. One look (the
- * page, the API) measures from the run's start; the event stream over its last seconds, so a stall
- * shows as a falling rate instead of an old average.
- */
-export function measureProgress(
-  counts: DeliveryCounts,
-  sending: boolean,
-  since: ProgressSample,
-  now: ProgressSample,
-): RunProgress {
-  const remaining = counts.queued + counts.sending;
-  const rate = Math.max(0, now.done - since.done) / Math.max(1, (now.at - since.at) / 1000);
-  return { ...counts, remaining, rate, etaSeconds: sending && rate > 0 ? Math.ceil(remaining / rate) : null };
 }
 
 /** What the event stream sends each time a run's figures change. */

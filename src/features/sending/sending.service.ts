@@ -5,6 +5,7 @@ import { parseId } from '../../lib/ids.ts';
 import { scopeFor } from '../../lib/scope.ts';
 import type { Actor } from '../../permissions.ts';
 import type { MailingsService } from '../mailings/mailings.service.ts';
+import { measureProgress } from './progress.ts';
 import type { SendingRepository, Trigger } from './sending.repository.ts';
 import type { UnsubscribeTokens } from './unsubscribe-token.ts';
 
@@ -88,16 +89,12 @@ export function createSendingService(deps: {
       const run = await repository.findRun(mailing.id, parseId(rawRunId, 'Run'));
       if (!run) throw AppError.notFound('Run');
       const counts = await repository.countDeliveries(run.id);
-      const done = counts.sent + counts.failed;
-      const elapsedSeconds = Math.max(1, ((run.finishedAt ?? deps.clock.now()).getTime() - run.createdAt.getTime()) / 1000);
-      const rate = done / elapsedSeconds;
-      const remaining = counts.queued + counts.sending;
-      const progress = {
-        ...counts,
-        remaining,
-        rate,
-        etaSeconds: run.state === 'sending' && rate > 0 ? Math.ceil(remaining / rate) : null,
-      };
+      const progress = measureProgress(
+        counts,
+        run.state === 'sending',
+        { at: run.createdAt.getTime(), done: 0 },
+        { at: (run.finishedAt ?? deps.clock.now()).getTime(), done: counts.sent + counts.failed },
+      );
       const query = deliveryListSchema.parse(rawQuery ?? {});
       return { mailing, run, progress, deliveries: await repository.listDeliveries(run.id, query), query };
     },

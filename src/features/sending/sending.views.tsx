@@ -2,6 +2,7 @@ import type { Page } from '../../lib/scope.ts';
 import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { listUrl, Pagination } from '../../views/list.tsx';
+import type { RunProgress } from './progress.ts';
 import type { AttemptView, DeliveryRow, RunRow } from './sending.repository.ts';
 
 const when = (date: Date | null) => (date ? formatUtc(date, { seconds: true }) : '—');
@@ -48,18 +49,6 @@ export function RunList({ mailingId, runs }: { mailingId: number; runs: RunRow[]
       </tbody>
     </table>
   );
-}
-
-export interface RunProgress {
-  queued: number;
-  sending: number;
-  sent: number;
-  failed: number;
-  suppressed: number;
-  unknown: number;
-  remaining: number;
-  rate: number;
-  etaSeconds: number | null;
 }
 
 /** "42 s", "3 min 20 s", "2 h 5 min": how long until a run is done, as run-progress.js writes it too. */
