@@ -1,0 +1,99 @@
+/**
+ * The Herald processes the benchmark starts (bench/measure.ts jobs and `herald worker`), watched
+ * from outside: their reports on stdout, their last words on stderr, their memory in /proc.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Cleanup } from './cleanup.ts';
+import type { BenchEvent } from './measure.ts';
+import { stopChild } from './postfix.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+export const HERALD_BIN = path.join(root, 'bin/herald.js');
+export const MEASURE_SCRIPT = path.join(root, 'bench/measure.ts');
+/** tsx by absolute location, with the project's tsconfig (JSX): the processes run outside the project folder. */
+const TSX_LOADER = import.meta.resolve('tsx');
+const TSCONFIG = path.join(root, 'tsconfig.json');
+
+/** Keep this much of a child's output, for the report when something goes wrong. */
+const KEEP_CHARS = 20_000;
+
+export interface HeraldProcess {
+  pid: number;
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  exit: Promise<number | string>;
+  exited(): boolean;
+  /** The events reported so far (bench/measure.ts), oldest first. */
+  events: BenchEvent[];
+  /** Calls `listener` for every event from now on. */
+  onEvent(listener: (event: BenchEvent) => void): void;
+  /** The last lines the process wrote on stdout and stderr. */
+  logTail(lines?: number): string;
+  /** Current and peak resident memory in kB (VmRSS, VmHWM), or null once the process is gone. */
+  memory(): { rssKb: number; peakKb: number } | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <args>` in `cwd` (so no project `.env` is read) with exactly `env` (plus PATH);
+ * the cleanup stops it if the benchmark ends first.
+ */
+export function startHeraldProcess(cleanup: Cleanup, args: string[], env: Record<string, string>, cwd: string): HeraldProcess {
+  const nodeArgs = args[0] === MEASURE_SCRIPT ? ['--import', TSX_LOADER, ...args] : args;
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSX_TSCONFIG_PATH: TSCONFIG, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
+  const stop = cleanup.add(`${path.basename(args[0] ?? 'node')} ${args.slice(1).join(' ')} (PID ${pid})`, () => stopChild(child));
+  let log = '';
+  let pending = '';
+  const events: BenchEvent[] = [];
+  const listeners: ((event: BenchEvent) => void)[] = [];
+  const keep = (text: string) => {
+    log = (log + text).slice(-KEEP_CHARS);
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.startsWith('@bench ')) {
+        keep(`${line}\n`);
+        continue;
+      }
+      const event = JSON.parse(line.slice('@bench '.length)) as BenchEvent;
+      events.push(event);
+      for (const listener of listeners) listener(event);
+    }
+  });
+  child.stderr?.setEncoding('utf8').on('data', keep);
+  const exit = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  return {
+    pid,
+    exit,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    events,
+    onEvent: (listener) => listeners.push(listener),
+    logTail: (lines = 25) => log.trimEnd().split('\n').slice(-lines).join('\n'),
+    memory: () => readMemory(pid),
+    stop,
+  };
+}
+
+/** VmRSS and VmHWM of a process from /proc/<pid>/status (Linux). */
+export function readMemory(pid: number): { rssKb: number; peakKb: number } | null {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  const rssKb = field('VmRSS');
+  const peakKb = field('VmHWM');
+  return Number.isNaN(rssKb) || Number.isNaN(peakKb) ? null : { rssKb, peakKb };
+}

@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:send`: how fast one Herald process sends into Postfix's smtp-sink on loopback,
+ * next to smtp-source's rate into the same sink (the physical limit), on PostgreSQL and on
+ * PGlite; how long materialising a million deliveries takes; and the peak memory of a
+ * `herald worker` sending a million e-mails. This process only orchestrates and watches: Herald
+ * runs in processes of its own. See bench/README.md for the knobs and the figures.
+ */
+import { createDatabase, startPostgres } from '../test/support/postgres.ts';
+import { Cleanup, cleanUpOnSignals } from './cleanup.ts';
+import {
+  measureMaterialise,
+  measureSend,
+  measureWireSize,
+  type SendResult,
+  sendWithWorker,
+  tuning,
+  type WorkerRun,
+} from './herald.ts';
+import type { MaterialiseMeasurement } from './measure.ts';
+import { newsletterBody } from './newsletter.ts';
+import { runSmtpSource, type Sink, type SourceResult, startSink } from './postfix.ts';
+import { describeMachine, int, machineInfo, megabytes, type Row, rate, renderTable, seconds } from './report.ts';
+
+/** A whole number of at least 1 from the environment, or the default; anything else stops the benchmark before it starts. */
+function countFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= 1) return value;
+  process.stderr.write(`${name} must be a whole number of at least 1, not ${JSON.stringify(raw)}.\n`);
+  process.exit(2);
+}
+
+const bodyBytes = countFromEnv('BENCH_BODY_BYTES', 5120);
+const settings = {
+  recipients: countFromEnv('BENCH_RECIPIENTS', 20_000),
+  largeRecipients: countFromEnv('BENCH_LARGE_RECIPIENTS', 1_000_000),
+  bodyBytes,
+  /** What the mailing's body really is: whole sections up to at least BENCH_BODY_BYTES. */
+  actualBodyBytes: Buffer.byteLength(newsletterBody(bodyBytes)),
+  skipLargeRun: process.env.BENCH_SKIP_1M === '1',
+  pgliteLarge: process.env.BENCH_PGLITE_1M === '1',
+};
+
+/** The issue's targets. */
+const TARGETS = { postgres: 0.5, pglite: 0.25, peakMb: 100, materialiseSeconds: 10 };
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** smtp-source with a new connection per message and with persistent ones (-d), at two session counts; the best is the limit. */
+async function measureLimit(sink: Sink): Promise<SourceResult> {
+  const results: SourceResult[] = [];
+  for (const persistent of [false, true]) {
+    for (const sessions of [8, 32]) {
+      const result = await runSmtpSource(sink, { sessions, persistent, messages: settings.recipients, size: 5120 });
+      say(
+        `  smtp-source -s ${sessions}${persistent ? ' -d' : '   '} -l 5120 -m ${settings.recipients}: ${rate(result.rate)} (${seconds(result.seconds)})`,
+      );
+      results.push(result);
+    }
+  }
+  return results.reduce((best, r) => (r.rate > best.rate ? r : best));
+}
+
+function describeSend(result: SendResult): string {
+  const problems = [
+    result.failed ? `${int(result.failed)} failed` : '',
+    result.unknown ? `${int(result.unknown)} unknown` : '',
+    result.sinkCounted !== result.sent ? `smtp-sink counted ${int(result.sinkCounted)}` : '',
+    result.senderErrors ? `${result.senderErrors} failed sender passes` : '',
+  ].filter(Boolean);
+  return `${rate(result.rate)}: ${int(result.sent)} sent in ${seconds(result.seconds)}${problems.length ? ` (${problems.join(', ')})` : ''}`;
+}
+
+const describeMaterialised = (m: MaterialiseMeasurement) =>
+  `run of ${int(m.total)} deliveries created in ${seconds(m.seconds)} (seeding the recipients took ${seconds(m.seedSeconds)})`;
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const machine = machineInfo();
+  say(`Herald sending benchmark\n${describeMachine(machine)}`);
+  const knobs = Object.entries(tuning()).map(([k, v]) => `${k}=${v}`);
+  say(`${int(settings.recipients)} recipients, ${int(settings.actualBodyBytes)}-byte Markdown body; ${knobs.join(' ')}`);
+
+  const wireBytes = await measureWireSize(cleanup, settings.bodyBytes);
+  say(
+    `One e-mail of this mailing is ${int(wireBytes)} bytes on the wire; smtp-source sends 5,120 bytes of body plus a few headers.`,
+  );
+  const sink = await startSink(cleanup);
+  say(`\n1. The physical limit: smtp-source into smtp-sink on 127.0.0.1:${sink.port}`);
+  const limit = await measureLimit(sink);
+
+  const postgres = await cleanup.started('PostgreSQL server', startPostgres(), (server) => server.stop());
+  const common = { recipients: settings.recipients, bodyBytes: settings.bodyBytes };
+
+  say('\n2. Herald on PostgreSQL: one process running the scheduler and the sender, as `herald worker` does');
+  const onPostgres = await measureSend(cleanup, sink, { ...common, databaseUrl: await createDatabase(postgres.url) });
+  say(`  ${describeSend(onPostgres)}`);
+
+  say('\n3. Herald on PGlite: the same in one process, DATA_DIR on disk');
+  const onPglite = await measureSend(cleanup, sink, common);
+  say(`  ${describeSend(onPglite)}`);
+
+  say(`\n4. Materialising ${int(settings.largeRecipients)} deliveries`);
+  const large = { recipients: settings.largeRecipients, bodyBytes: settings.bodyBytes, smtpUrl: sink.url };
+  const largeDatabaseUrl = await createDatabase(postgres.url);
+  const materialised = await measureMaterialise(cleanup, { ...large, databaseUrl: largeDatabaseUrl });
+  say(`  PostgreSQL: ${describeMaterialised(materialised)}`);
+  let pgliteMaterialised: MaterialiseMeasurement | undefined;
+  if (settings.pgliteLarge) {
+    pgliteMaterialised = await measureMaterialise(cleanup, large);
+    say(`  PGlite: ${describeMaterialised(pgliteMaterialised)}`);
+  } else {
+    say('  PGlite: not run (BENCH_PGLITE_1M=1 runs it; it takes minutes, see bench/README.md)');
+  }
+
+  let workerRun: WorkerRun | undefined;
+  if (!settings.skipLargeRun) {
+    say(`\n5. \`herald worker\` sends those ${int(materialised.total)} e-mails (PostgreSQL); its memory is read every second`);
+    workerRun = await sendWithWorker(cleanup, sink, { databaseUrl: largeDatabaseUrl, run: materialised });
+    const problems =
+      workerRun.failed + workerRun.unknown ? `, ${int(workerRun.failed)} failed, ${int(workerRun.unknown)} unknown` : '';
+    say(
+      `  ${rate(workerRun.rate)}: ${int(workerRun.sent)} sent in ${seconds(workerRun.seconds)}${problems}; ` +
+        `peak RSS ${megabytes(workerRun.peakKb)}; RSS along the run: ${workerRun.rssAlong.map((s) => `${s.percent}% ${megabytes(s.rssKb)}`).join(', ')}`,
+    );
+  } else {
+    say('\n5. The worker run is skipped (BENCH_SKIP_1M=1)');
+  }
+
+  say(`\nSummary (${describeMachine(machine).split('\n')[0]})\n`);
+  say(renderTable(summaryRows({ limit, onPostgres, onPglite, materialised, pgliteMaterialised, workerRun })));
+  say(
+    `\nEach Herald e-mail: ${int(wireBytes)} bytes on the wire (a ${int(settings.actualBodyBytes)}-byte Markdown body as text and HTML parts); ` +
+      'each smtp-source message: 5,120 bytes of body plus its headers.',
+  );
+}
+
+const sendVerdict = (result: SendResult, limit: number, target: number): Row['verdict'] => {
+  if (result.failed || result.unknown || result.sinkCounted !== result.sent) return 'FAIL';
+  return result.rate >= target * limit ? 'PASS' : 'MISS';
+};
+
+function summaryRows(r: {
+  limit: SourceResult;
+  onPostgres: SendResult;
+  onPglite: SendResult;
+  materialised: MaterialiseMeasurement;
+  pgliteMaterialised: MaterialiseMeasurement | undefined;
+  workerRun: WorkerRun | undefined;
+}): Row[] {
+  const ratio = (value: number) => `${rate(value)} (${(value / r.limit.rate).toFixed(2)}×)`;
+  const n = int(r.materialised.total);
+  const w = r.workerRun;
+  const within = (value: number, max: number): Row['verdict'] => (value <= max ? 'PASS' : 'MISS');
+  return [
+    {
+      measure: `smtp-source → smtp-sink, best (-s ${r.limit.sessions}${r.limit.persistent ? ' -d' : ''})`,
+      result: rate(r.limit.rate),
+      target: 'the physical limit',
+      verdict: '',
+    },
+    {
+      measure: `Herald on PostgreSQL, ${int(r.onPostgres.sent)} e-mails`,
+      result: ratio(r.onPostgres.rate),
+      target: `≥ ${TARGETS.postgres}× (${rate(TARGETS.postgres * r.limit.rate)})`,
+      verdict: sendVerdict(r.onPostgres, r.limit.rate, TARGETS.postgres),
+    },
+    {
+      measure: `Herald on PGlite, ${int(r.onPglite.sent)} e-mails`,
+      result: ratio(r.onPglite.rate),
+      target: `≥ ${TARGETS.pglite}× (${rate(TARGETS.pglite * r.limit.rate)})`,
+      verdict: sendVerdict(r.onPglite, r.limit.rate, TARGETS.pglite),
+    },
+    {
+      measure: `Materialise ${n} deliveries, PostgreSQL`,
+      result: seconds(r.materialised.seconds),
+      target: `≤ ${TARGETS.materialiseSeconds} s`,
+      verdict: within(r.materialised.seconds, TARGETS.materialiseSeconds),
+    },
+    {
+      measure: `Materialise ${n} deliveries, PGlite`,
+      result: r.pgliteMaterialised ? seconds(r.pgliteMaterialised.seconds) : 'not run',
+      target: `≤ ${TARGETS.materialiseSeconds} s`,
+      verdict: r.pgliteMaterialised ? within(r.pgliteMaterialised.seconds, TARGETS.materialiseSeconds) : 'skipped',
+    },
+    {
+      measure: `Sender peak RSS, ${n}-e-mail run`,
+      result: w ? megabytes(w.peakKb) : 'not run',
+      target: `≤ ${TARGETS.peakMb} MB`,
+      verdict: w ? within(w.peakKb / 1024, TARGETS.peakMb) : 'skipped',
+    },
+    {
+      measure: `  the rate of that run`,
+      result: w ? ratio(w.rate) : 'not run',
+      target: '',
+      verdict: w && (w.failed || w.unknown || w.sinkCounted !== w.sent) ? 'FAIL' : '',
+    },
+  ];
+}
+
+const cleanup = new Cleanup();
+cleanUpOnSignals(cleanup);
+try {
+  await main(cleanup);
+  await cleanup.runAll();
+} catch (error) {
+  // After Ctrl-C the signal handler cleans up and exits; the error is only its echo.
+  if (cleanup.interrupted) await new Promise(() => {});
+  process.stderr.write(`\nThe benchmark stopped: ${(error as Error).stack ?? error}\n`);
+  await cleanup.runAll();
+  process.exit(1);
+}
