@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { mailingRecipients, mailings, messages, recipients } from '../../src/db/schema.ts';
 import type { UserRow } from '../../src/features/users/users.repository.ts';
-import { createUser, ensureAdmin, uniqueEmail } from '../support/accounts.ts';
+import { createUser, ensureAdmin } from '../support/accounts.ts';
 import { launchBrowser, loginOverHttp, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { seedMailing } from '../support/sending-run.ts';
 
 // Every test waits for pages and figures, never for a fixed time; this only bounds a hang.
 const limit = { timeout: 90_000 };
@@ -42,41 +42,12 @@ async function pageAs(tc: { after(fn: () => Promise<void>): void }, user: UserRo
   return context.newPage();
 }
 
-/** A weekly mailing of the user's (first occurrence far ahead) to `count` fresh addresses. */
-async function mailingTo(user: UserRow, count: number) {
-  const [message] = await t.c.db
-    .insert(messages)
-    .values({ ownerId: user.id, subject: 'Hello {{name}}', body: 'News for you' })
-    .returning();
-  const rows = await t.c.db
-    .insert(recipients)
-    .values(
-      Array.from({ length: count }, (_, i) => ({ ownerId: user.id, email: uniqueEmail(`watch${i}`), fullName: `Reader ${i}` })),
-    )
-    .returning();
-  const now = Date.now();
-  const [mailing] = await t.c.db
-    .insert(mailings)
-    .values({
-      ownerId: user.id,
-      name: 'Watched closely',
-      messageId: message!.id,
-      startsAt: new Date(now + 86_400_000),
-      endsAt: new Date(now + 365 * 86_400_000),
-      timeZone: 'UTC',
-      schedule: { kind: 'weekly', weekdays: [1] },
-    })
-    .returning();
-  await t.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
-  return { mailingId: mailing!.id, emails: rows.map((r) => r.email) };
-}
-
 const text = async (page: Page, id: string) => (await page.locator(`#${id}`).textContent())?.trim();
 
 describe('a run watched from its page', () => {
   test('after "Send now" the figures and the bar count up to the final totals in place, without a reload', limit, async (tc) => {
     const owner = await createUser(t.c, { fullName: 'Rita Runner' });
-    const { mailingId, emails } = await mailingTo(owner, RECIPIENTS);
+    const { mailingId, emails } = await seedMailing(t.c, RECIPIENTS, { owner, label: 'watch' });
     const page = await pageAs(tc, owner);
 
     await page.goto(`${t.baseUrl}/mailings/${mailingId}`);

@@ -23,29 +23,42 @@ export interface MailingFixture {
 
 const CHUNK = 1000;
 
+export interface SeededMailing {
+  user: UserRow;
+  mailingId: number;
+  emails: string[];
+}
+
 /**
- * A user with a weekly mailing to `count` fresh addresses. Its window is open for a year but its
- * first occurrence is a day ahead, so no scheduler starts it: only the test's "send now" does.
+ * A weekly mailing of `owner` (a fresh user by default) to `count` fresh addresses, named
+ * `Person 0…`, with a personalised message. Its window is open for a year but its first
+ * occurrence is a day ahead, so no scheduler starts it: only a test's "send now" does. `paused`
+ * also keeps this process's sender away from its runs until the test resumes it.
  */
-export async function createMailingFixture(c: Container, count: number, label = 'fault'): Promise<MailingFixture> {
-  const user = await createUser(c);
+export async function seedMailing(
+  c: Container,
+  count: number,
+  options: { owner?: UserRow; label?: string; paused?: boolean } = {},
+): Promise<SeededMailing> {
+  const user = options.owner ?? (await createUser(c));
   const [message] = await c.db
     .insert(messages)
     .values({ ownerId: user.id, subject: 'News for {{name}}', body: 'Hello **{{name}}**\n\n[Unsubscribe]({{unsubscribe_url}})' })
     .returning();
-  const tag = `${label}-${user.id}`;
+  const tag = `${options.label ?? 'mailing'}-${user.id}-${message!.id}`;
   const emails = Array.from({ length: count }, (_, i) => `${tag}-${i}@example.com`);
   const now = Date.now();
   const [mailing] = await c.db
     .insert(mailings)
     .values({
       ownerId: user.id,
-      name: `Fault test ${tag}`,
+      name: `Test mailing ${tag}`,
       messageId: message!.id,
       startsAt: new Date(now + 86_400_000),
       endsAt: new Date(now + 365 * 86_400_000),
       timeZone: 'UTC',
       schedule: { kind: 'weekly', weekdays: [1] },
+      ...(options.paused ? { pausedAt: new Date() } : {}),
     })
     .returning();
   for (let i = 0; i < count; i += CHUNK) {
@@ -55,8 +68,14 @@ export async function createMailingFixture(c: Container, count: number, label = 
       .returning({ id: recipients.id });
     await c.db.insert(mailingRecipients).values(rows.map((row) => ({ mailingId: mailing!.id, recipientId: row.id })));
   }
-  const { token } = await c.auth.createApiToken(toActor(user, 'session'), { name: 'fault tests' });
-  return { user, mailingId: mailing!.id, emails, token };
+  return { user, mailingId: mailing!.id, emails };
+}
+
+/** `seedMailing` for the fault tests, with a personal API token of the owner for following the run over HTTP. */
+export async function createMailingFixture(c: Container, count: number, label = 'fault'): Promise<MailingFixture> {
+  const seeded = await seedMailing(c, count, { label });
+  const { token } = await c.auth.createApiToken(toActor(seeded.user, 'session'), { name: 'fault tests' });
+  return { ...seeded, token };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../lib/jobs.ts';
 import type { MailRepository } from './mail.repository.ts';
@@ -27,23 +27,29 @@ export function createSmtpTransport(options: {
   from: string;
   dkim?: { domain: string; selector: string; privateKey: string } | undefined;
 }): MailTransport {
-  const transport = nodemailer.createTransport(options.smtpUrl, {
-    from: options.from,
-    ...(options.dkim
-      ? { dkim: { domainName: options.dkim.domain, keySelector: options.dkim.selector, privateKey: options.dkim.privateKey } }
-      : {}),
-  });
+  // nodemailer loads with the first mail: a process that never sends one (a busy worker between
+  // sign-ups) does not carry it.
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport(options.smtpUrl, {
+        from: options.from,
+        ...(options.dkim
+          ? { dkim: { domainName: options.dkim.domain, keySelector: options.dkim.selector, privateKey: options.dkim.privateKey } }
+          : {}),
+      }),
+    ));
   return {
     kind: 'smtp',
     async deliver(mail) {
-      await transport.sendMail({
+      await (await open()).sendMail({
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
         ...(mail.html ? { html: mail.html } : {}),
       });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((opened) => opened.close()),
   };
 }
 

@@ -55,6 +55,10 @@ export interface RenderedMessage {
 /** A message compiled once, rendered for each recipient by joining strings. */
 export interface CompiledMessage {
   render(vars: TemplateValues): RenderedMessage;
+  /** The text and HTML parts cut at their placeholders, for an encoder that encodes the static parts once. */
+  readonly templates: { readonly text: MessageTemplate; readonly html: MessageTemplate };
+  /** One recipient's subject, and the values of the templates' slots (each escaped for where its slot is). */
+  values(vars: TemplateValues): { subject: string; slots: string[] };
   /** Which parts differ between recipients: a part that does not can be encoded once. */
   readonly personalised: { readonly subject: boolean; readonly text: boolean; readonly html: boolean };
 }
@@ -124,12 +128,14 @@ const Value = {
 const valueCount = 10;
 
 /** A template cut at its placeholders: `parts[0]`, value of `slots[0]`, `parts[1]`, … the last part. */
-interface Spliced {
-  parts: string[];
-  slots: number[];
+export interface MessageTemplate {
+  readonly parts: string[];
+  readonly slots: number[];
 }
+type Spliced = MessageTemplate;
 
-function splice(template: Spliced, values: string[]): string {
+/** The template with each slot filled from `values`. */
+export function splice(template: Spliced, values: string[]): string {
   const { parts, slots } = template;
   let out = parts[0] as string;
   for (let i = 0; i < slots.length; i++) out += (values[slots[i] as number] as string) + (parts[i + 1] as string);
@@ -286,26 +292,32 @@ export function compileMessage(message: { subject: string; body: string; format:
 
   const needed = new Set([...subjectTemplate.slots, ...textTemplate.slots, ...htmlTemplate.slots]);
   const has = (slot: number) => needed.has(slot);
+  const values = (vars: TemplateValues) => {
+    const filled = new Array<string>(valueCount).fill('');
+    filled[Value.raw.name] = vars.name;
+    filled[Value.raw.email] = vars.email;
+    filled[Value.raw.unsubscribe_url] = vars.unsubscribeUrl;
+    const subject = staticSubject ?? oneLine(splice(subjectTemplate, filled));
+    if (has(Value.html.name)) filled[Value.html.name] = escapeHtml(vars.name);
+    if (has(Value.html.email)) filled[Value.html.email] = escapeHtml(vars.email);
+    if (has(Value.html.unsubscribe_url)) filled[Value.html.unsubscribe_url] = escapeHtml(vars.unsubscribeUrl);
+    if (has(Value.address.name)) filled[Value.address.name] = addressPart(vars.name);
+    if (has(Value.address.email)) filled[Value.address.email] = addressPart(vars.email);
+    if (has(Value.address.unsubscribe_url)) filled[Value.address.unsubscribe_url] = unsubscribeAddress(vars.unsubscribeUrl);
+    if (has(Value.subjectHtml)) filled[Value.subjectHtml] = escapeHtml(subject);
+    return { subject, slots: filled };
+  };
   return {
     personalised: {
       subject: staticSubject === null,
       text: textTemplate.slots.length > 0,
       html: htmlTemplate.slots.length > 0,
     },
+    templates: { text: textTemplate, html: htmlTemplate },
+    values,
     render(vars) {
-      const values = new Array<string>(valueCount).fill('');
-      values[Value.raw.name] = vars.name;
-      values[Value.raw.email] = vars.email;
-      values[Value.raw.unsubscribe_url] = vars.unsubscribeUrl;
-      const subject = staticSubject ?? oneLine(splice(subjectTemplate, values));
-      if (has(Value.html.name)) values[Value.html.name] = escapeHtml(vars.name);
-      if (has(Value.html.email)) values[Value.html.email] = escapeHtml(vars.email);
-      if (has(Value.html.unsubscribe_url)) values[Value.html.unsubscribe_url] = escapeHtml(vars.unsubscribeUrl);
-      if (has(Value.address.name)) values[Value.address.name] = addressPart(vars.name);
-      if (has(Value.address.email)) values[Value.address.email] = addressPart(vars.email);
-      if (has(Value.address.unsubscribe_url)) values[Value.address.unsubscribe_url] = unsubscribeAddress(vars.unsubscribeUrl);
-      if (has(Value.subjectHtml)) values[Value.subjectHtml] = escapeHtml(subject);
-      return { subject, text: splice(textTemplate, values), html: splice(htmlTemplate, values) };
+      const { subject, slots } = values(vars);
+      return { subject, text: splice(textTemplate, slots), html: splice(htmlTemplate, slots) };
     },
   };
 }

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailRepository } from '../mail/mail.repository.ts';
 import type { RenderedMessage } from '../messages/messages.render.ts';
 import { createSmtpPool } from './smtp-client.ts';
@@ -98,17 +98,22 @@ export function createSmtpMessenger(options: { smtpUrl: string; poolSize: number
  */
 export function createNodemailerMessenger(options: { smtpUrl: string; poolSize: number }): Messenger {
   const server = serverName(options.smtpUrl);
-  const transport = nodemailer.createTransport({
-    url: options.smtpUrl,
-    pool: true,
-    maxConnections: options.poolSize,
-    maxMessages: Number.POSITIVE_INFINITY,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  // Loaded on first use, like the transactional mail transport: most processes never need it.
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: options.smtpUrl,
+        pool: true,
+        maxConnections: options.poolSize,
+        maxMessages: Number.POSITIVE_INFINITY,
+      } as Parameters<typeof nodemailer.createTransport>[0]),
+    ));
   return {
     server,
     async send(mail) {
       try {
-        const info = await transport.sendMail({ envelope: { from: mail.from, to: [mail.to] }, raw: mail.raw });
+        const info = await (await open()).sendMail({ envelope: { from: mail.from, to: [mail.to] }, raw: mail.raw });
         const response = String(info.response ?? '250 OK');
         return {
           success: true,
@@ -122,7 +127,7 @@ export function createNodemailerMessenger(options: { smtpUrl: string; poolSize: 
       }
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

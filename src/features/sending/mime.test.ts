@@ -178,6 +178,21 @@ describe('compileMime: the e-mail each recipient gets', () => {
     assert.equal((Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value[0]?.address, 'b@example.com');
   });
 
+  test('a Latin-script part is quoted-printable with only the values encoded per recipient; a Cyrillic one is base64', async () => {
+    const latin = compileMime(markdown, { from }).build(recipient()).raw.toString('latin1');
+    assert.equal((latin.match(/Content-Transfer-Encoding: quoted-printable/g) ?? []).length, 2);
+    assert.ok(latin.includes('Your address is'), 'plain words travel as they are');
+    const cyrillic = {
+      subject: 'Новости',
+      body: `Здравствуйте, {{name}}! ${'Это письмо о новостях. '.repeat(20)}`,
+      format: 'text' as const,
+    };
+    const raw = compileMime(cyrillic, { from }).build(recipient({ name: 'Ада' })).raw;
+    assert.equal((raw.toString('latin1').match(/Content-Transfer-Encoding: base64/g) ?? []).length, 2);
+    const parsed = await simpleParser(raw);
+    assert.ok(parsed.text?.startsWith('Здравствуйте, Ада! Это письмо'));
+  });
+
   test('From is MAIL_FROM as configured, and the envelope sender is its address', async () => {
     const cases: [string, string, string][] = [
       ['Herald <herald@example.com>', 'Herald', 'herald@example.com'],
@@ -354,6 +369,15 @@ describe('compileMime: DKIM', () => {
       const result = verifyDkim(mime.build(recipient({ email })).raw, publicKey);
       assert.ok(result.bodyHashMatches && result.signatureValid, email);
     }
+  });
+
+  test('whitespace runs, tabs and trailing spaces in the body keep the signature valid', async () => {
+    const spaced = { subject: 'Spaces', body: 'Hello  {{name}},\n\n\tindented   line \nend ', format: 'text' as const };
+    const { raw } = compileMime(spaced, { from, dkim }).build(recipient());
+    const { bodyHashMatches, signatureValid } = verifyDkim(raw, publicKey);
+    assert.ok(bodyHashMatches && signatureValid);
+    const parsed = await simpleParser(raw);
+    assert.equal(parsed.text?.trimEnd(), 'Hello  Ada Lovelace,\n\n\tindented   line \nend');
   });
 
   test('an unreadable key or a bad domain is refused when compiling', () => {

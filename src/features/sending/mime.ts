@@ -2,17 +2,19 @@
  * The whole e-mail as it goes over the wire (RFC 5322 + MIME), built per recipient from a skeleton
  * compiled once per run: the message is rendered once (see `compileMessage`), and the From line,
  * the boundary, the part headers, and every part or header that is the same for everyone are
- * made once. A recipient's e-mail then costs the join of a few strings, the base64 of the parts
- * that mention the recipient, and, with DKIM, one body hash and one RSA signature.
+ * made once. A recipient's e-mail then costs the join of a few strings (the quoted-printable of
+ * their values, or the base64 of a personalised part in a non-Latin script), and, with DKIM, one
+ * body hash and one RSA signature.
  *
  * Everything written is 7-bit ASCII with CRLF line ends: headers with non-ASCII text use RFC 2047
- * encoded-words, parts are base64 (whose alphabet cannot contain the `--boundary` line), header
- * lines are folded to 78 characters where the standard says they should be, and no line comes
- * near the 998-octet limit. A recipient's name never leaves its display name: it is quoted, or
+ * encoded-words, parts are quoted-printable or base64 (neither can write the random `--boundary`
+ * line), header lines are folded to 78 characters where the standard says they should be, and no
+ * line comes near the 998-octet limit. A recipient's name never leaves its display name: it is quoted, or
  * encoded, and stripped of control characters, so no name can add a header or an address.
  */
 import { createHash, createPrivateKey, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
-import { compileMessage, type RenderedMessage } from '../messages/messages.render.ts';
+import { compileMessage, type MessageTemplate, type RenderedMessage, splice } from '../messages/messages.render.ts';
+import { encodeQuotedPrintable, SOFT_BREAK } from './quoted-printable.ts';
 
 export interface MimeOptions {
   /** MAIL_FROM as configured, e.g. `Herald <herald@example.com>`. */
@@ -166,6 +168,62 @@ function base64Lines(text: string): string {
   return out;
 }
 
+/** A piece of an e-mail being assembled: ASCII text, or bytes prepared once per run. */
+type Piece = string | Buffer;
+
+interface PartWriter {
+  /** The whole part (headers and body) when it is the same for every recipient, else null. */
+  readonly fixed: string | null;
+  /** Appends the whole part for one recipient's slot values to `out`. */
+  write(values: string[], out: Piece[]): void;
+}
+
+/**
+ * One part of the multipart body, in the shorter of two encodings. Quoted-printable (short for
+ * mostly-ASCII text) encodes the template's static pieces once and a recipient's values alone,
+ * joined by soft line breaks; base64 (short for other scripts) encodes each personalised part whole.
+ */
+function writePart(boundary: string, type: string, template: MessageTemplate, sample: string, personalised: boolean): PartWriter {
+  const head = (encoding: string) =>
+    `--${boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: ${encoding}${CRLF}${CRLF}`;
+  const base64 = base64Lines(sample);
+  const quoted = template.parts.map(encodeQuotedPrintable);
+  const quotedLength = quoted.reduce((sum, piece) => sum + piece.length, 0);
+  if (quotedLength > base64.length) {
+    const base64Head = head('base64');
+    if (!personalised) return { fixed: base64Head + base64, write: (_, out) => out.push(base64Head, base64) };
+    return { fixed: null, write: (values, out) => out.push(base64Head, base64Lines(splice(template, values))) };
+  }
+  const quotedHead = head('quoted-printable');
+  if (!personalised) {
+    const whole = quotedHead + encodeQuotedPrintable(sample);
+    return { fixed: whole, write: (_, out) => out.push(whole) };
+  }
+  // The static pieces as bytes, so an e-mail copies them instead of joining long strings.
+  const [first, ...rest] = quoted.map((piece, i) => Buffer.from(i === 0 ? quotedHead + piece : SOFT_BREAK + piece, 'latin1'));
+  const { slots } = template;
+  return {
+    fixed: null,
+    write(values, out) {
+      out.push(first as Buffer);
+      for (let i = 0; i < slots.length; i++) {
+        out.push(SOFT_BREAK + encodeQuotedPrintable(values[slots[i] as number] as string), rest[i] as Buffer);
+      }
+    },
+  };
+}
+
+/** The pieces as one buffer: one allocation, each piece copied once (every string piece is ASCII). */
+function joinPieces(pieces: Piece[]): Buffer {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const piece of pieces)
+    offset += typeof piece === 'string' ? joined.write(piece, offset, 'latin1') : piece.copy(joined, offset);
+  return joined;
+}
+
 function checked(value: string, pattern: RegExp, what: string): string {
   if (!pattern.test(value))
     throw new Error(`${what} cannot be written in an e-mail header: ${JSON.stringify(value.slice(0, 100))}`);
@@ -193,7 +251,7 @@ function createDkimSigner(dkim: NonNullable<MimeOptions['dkim']>) {
   checked(dkim.domain, /^[A-Za-z0-9.-]{1,253}$/, 'DKIM_DOMAIN');
   checked(dkim.selector, /^[A-Za-z0-9._-]{1,63}$/, 'DKIM_SELECTOR');
   const names = `${signedHeaders.slice(0, 6).join(':')}:${CRLF} ${signedHeaders.slice(6).join(':')}`;
-  return (headers: string[], body: string, bodyHash: string | null, date: Date): string => {
+  return (headers: string[], body: Buffer, bodyHash: string | null, date: Date): string => {
     const bh = bodyHash ?? createHash('sha256').update(body).digest('base64');
     const t = Math.floor(date.getTime() / 1000);
     const unsigned = `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=${dkim.domain}; s=${dkim.selector};${CRLF} t=${t}; h=${names};${CRLF} bh=${bh};${CRLF} b=`;
@@ -222,10 +280,6 @@ export function compileMime(
   const fromLine = mailboxHeader('From', from.name, from.address);
   const mailto = `mailto:${encodeURIComponent(from.address).replaceAll('%40', '@')}?subject=unsubscribe`;
   const boundary = `herald-${randomBytes(16).toString('hex')}`;
-  const part = (type: string) =>
-    `--${boundary}${CRLF}Content-Type: ${type}; charset=utf-8${CRLF}Content-Transfer-Encoding: base64${CRLF}${CRLF}`;
-  const textHead = part('text/plain');
-  const htmlHead = CRLF + part('text/html');
   const closing = `${CRLF}--${boundary}--${CRLF}`;
   const contentType = `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`;
 
@@ -233,9 +287,10 @@ export function compileMime(
   const sample = compiled.render({ name: '', email: '', unsubscribeUrl: '' });
   const { personalised } = compiled;
   const staticSubject = personalised.subject ? null : subjectHeader(sample.subject);
-  const staticText = personalised.text ? null : base64Lines(sample.text);
-  const staticHtml = personalised.html ? null : base64Lines(sample.html);
-  const staticBody = staticText !== null && staticHtml !== null ? textHead + staticText + htmlHead + staticHtml + closing : null;
+  const text = writePart(boundary, 'text/plain', compiled.templates.text, sample.text, personalised.text);
+  const html = writePart(boundary, 'text/html', compiled.templates.html, sample.html, personalised.html);
+  const staticBody =
+    text.fixed !== null && html.fixed !== null ? Buffer.from(text.fixed + CRLF + html.fixed + closing, 'latin1') : null;
   const signer = options.dkim ? createDkimSigner(options.dkim) : null;
   const staticBodyHash = signer && staticBody !== null ? createHash('sha256').update(staticBody).digest('base64') : null;
 
@@ -245,11 +300,11 @@ export function compileMime(
       const email = checked(recipient.email, addressPattern, 'The recipient address');
       const url = checked(recipient.unsubscribeUrl, urlPattern, 'The unsubscribe URL');
       const messageId = checked(recipient.messageId, messageIdPattern, 'The Message-ID');
-      const rendered = compiled.render({ name: recipient.name, email, unsubscribeUrl: url });
+      const values = compiled.values({ name: recipient.name, email, unsubscribeUrl: url });
       const headers = [
         fromLine,
         mailboxHeader('To', recipient.name, email),
-        staticSubject ?? subjectHeader(rendered.subject),
+        staticSubject ?? subjectHeader(values.subject),
         dateHeader(recipient.date),
         `Message-ID: <${messageId}>`,
         'MIME-Version: 1.0',
@@ -257,13 +312,24 @@ export function compileMime(
         `List-Unsubscribe: <${url}>,${CRLF} <${mailto}>`,
         'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
       ];
-      const body =
-        staticBody ??
-        textHead + (staticText ?? base64Lines(rendered.text)) + htmlHead + (staticHtml ?? base64Lines(rendered.html)) + closing;
+      let body: Buffer | null = staticBody;
+      if (!body) {
+        const pieces: Piece[] = [];
+        text.write(values.slots, pieces);
+        pieces.push(CRLF);
+        html.write(values.slots, pieces);
+        pieces.push(closing);
+        body = joinPieces(pieces);
+      }
       const signature = signer ? signer(headers, body, staticBodyHash, recipient.date) : '';
       // Every character is ASCII by now (encoded-words, checked values, base64), so latin1 is the quickest exact encoding.
-      const raw = Buffer.from(signature + headers.join(CRLF) + CRLF + CRLF + body, 'latin1');
-      return { rendered, raw };
+      const raw = joinPieces([signature + headers.join(CRLF) + CRLF + CRLF, body]);
+      return {
+        get rendered() {
+          return compiled.render({ name: recipient.name, email, unsubscribeUrl: url });
+        },
+        raw,
+      };
     },
   };
 }

@@ -66,14 +66,15 @@ export function createSendingRepository(db: Db) {
         );
         if (!run) return null;
         await tx.execute(sql`
-          INSERT INTO deliveries (run_id, recipient_id, email, full_name, state)
-          SELECT ${run.id}, r.id, r.email, r.full_name,
+          INSERT INTO deliveries (run_id, email, full_name, state)
+          SELECT ${run.id}, r.email, r.full_name,
                  CASE WHEN s.id IS NULL THEN 'queued' ELSE 'suppressed' END
           FROM mailing_recipients mr
-          JOIN recipients r ON r.id = mr.recipient_id
+          JOIN mailings m ON m.id = mr.mailing_id
+          -- Only the owner's recipients: their addresses are unique, so no address gets two deliveries.
+          JOIN recipients r ON r.id = mr.recipient_id AND r.owner_id = m.owner_id
           LEFT JOIN suppressions s ON s.owner_id = r.owner_id AND s.email = r.email
-          WHERE mr.mailing_id = ${input.mailingId}
-          ON CONFLICT (run_id, email) DO NOTHING`);
+          WHERE mr.mailing_id = ${input.mailingId}`);
         await tx.execute(sql`
           UPDATE runs SET total = c.total, suppressed = c.suppressed
           FROM (SELECT count(*)::int AS total, count(*) FILTER (WHERE state = 'suppressed')::int AS suppressed

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { and, eq } from 'drizzle-orm';
-import { ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
+import { ensureAdmin, signedIn } from '../../../test/support/accounts.ts';
 import type { Agent } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { attempts, deliveries, mailingRecipients, mailings, messages, recipients, runs, suppressions } from '../../db/schema.ts';
+import { seedMailing } from '../../../test/support/sending-run.ts';
+import { attempts, deliveries, mailingRecipients, mailings, recipients, runs, suppressions } from '../../db/schema.ts';
 import { createSendingRepository } from './sending.repository.ts';
 
 let t: TestApp;
@@ -20,32 +21,10 @@ const BASE = 'http://localhost:3000';
 const rawHeader = (raw: string, name: string) =>
   new RegExp(`^${name}: (.*)$`, 'im').exec((raw.split('\r\n\r\n')[0] ?? '').replace(/\r\n[ \t]+/g, ' '))?.[1] ?? '';
 
-/** A user with a weekly mailing (window open for a year, first occurrence far ahead) to `count` fresh addresses. */
+/** A signed-in user with a weekly mailing (first occurrence far ahead) to `count` fresh addresses. */
 async function mailingFor(count: number, options: { role?: 'user' | 'manager' } = {}, app: TestApp = t) {
   const { user, agent } = await signedIn(app, options);
-  const [message] = await app.c.db
-    .insert(messages)
-    .values({ ownerId: user.id, subject: 'News for {{name}}', body: 'Hello **{{name}}**\n\n[Unsubscribe]({{unsubscribe_url}})' })
-    .returning();
-  const rows = await app.c.db
-    .insert(recipients)
-    .values(Array.from({ length: count }, (_, i) => ({ ownerId: user.id, email: uniqueEmail(`r${i}`), fullName: `Person ${i}` })))
-    .returning();
-  const now = Date.now();
-  const [mailing] = await app.c.db
-    .insert(mailings)
-    .values({
-      ownerId: user.id,
-      name: 'Weekly',
-      messageId: message!.id,
-      startsAt: new Date(now + 86_400_000),
-      endsAt: new Date(now + 365 * 86_400_000),
-      timeZone: 'UTC',
-      schedule: { kind: 'weekly', weekdays: [1] },
-    })
-    .returning();
-  await app.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
-  return { user, agent, mailingId: mailing!.id, emails: rows.map((r) => r.email) };
+  return { agent, ...(await seedMailing(app.c, count, { owner: user, label: 'send' })) };
 }
 
 /** Presses "Send now" and waits until the sender reports the run finished. */
@@ -112,6 +91,27 @@ describe('send now', () => {
       assert.equal((await m.agent.api('GET', `/api/v1/attempts?${query}`)).statusCode, 200, query);
     }
     assert.match((await m.agent.get(`/mailings/${m.mailingId}`)).body, new RegExp(`/mailings/${m.mailingId}/runs/${runId}`));
+  });
+
+  test('a recipient of another user linked into the mailing is not mailed, and no address gets two e-mails', async () => {
+    const m = await mailingFor(2);
+    const stranger = await mailingFor(1);
+    // Another owner's rows that share an address with the mailing's own recipients: the rule that
+    // keeps a run's addresses unique is that only the owner's recipients are materialised.
+    const [twin] = await t.c.db
+      .insert(recipients)
+      .values({ ownerId: stranger.user.id, email: m.emails[0]!, fullName: 'Twin' })
+      .returning();
+    const [foreign] = await t.c.db.select().from(recipients).where(eq(recipients.email, stranger.emails[0]!));
+    await t.c.db.insert(mailingRecipients).values([
+      { mailingId: m.mailingId, recipientId: twin!.id },
+      { mailingId: m.mailingId, recipientId: foreign!.id },
+    ]);
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    const rows = await t.c.db.select().from(deliveries).where(eq(deliveries.runId, runId));
+    assert.deepEqual(rows.map((d) => d.email).sort(), [...m.emails].sort());
+    const received = t.smtp!.received.filter((mail) => [...m.emails, stranger.emails[0]!].some((e) => mail.to.includes(e)));
+    assert.deepEqual(received.map((mail) => mail.to[0]).sort(), [...m.emails].sort());
   });
 
   test('a 4xx answer is retried and then delivered; a 5xx fails for good and suppresses a hard bounce', async () => {

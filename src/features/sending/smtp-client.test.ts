@@ -247,6 +247,33 @@ for (const pipelining of [true, false]) {
       assert.match(dropped.response, /^(ECONNRESET|ECONNCLOSED): /);
     });
 
+    test('a 421 to the data ends the connection; messages queued behind it go out once on a new one', async (t) => {
+      let refusedOne = false;
+      const accepted: string[] = [];
+      const server = await serve({
+        async onData(stream, session, callback) {
+          await readAll(stream);
+          if (refusedOne) {
+            accepted.push(session.envelope.rcptTo[0]?.address ?? '');
+            return callback();
+          }
+          refusedOne = true;
+          callback(Object.assign(new Error('Shutting down'), { responseCode: 421 }));
+        },
+      });
+      defer(t, () => server.stop());
+      const pool = poolFor(t, { url: server.url, poolSize: 1 });
+      const outcomes = await Promise.all(
+        [1, 2, 3, 4].map((id) => pool.send({ from: FROM, to: `q${id}@herald.test`, raw: message(id, 'x\r\n') })),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => o.code),
+        [421, 250, 250, 250],
+      );
+      assert.deepEqual(accepted.sort(), ['q2@herald.test', 'q3@herald.test', 'q4@herald.test']);
+      assert.equal(server.counts.sessions, 2);
+    });
+
     test('a 421 is the outcome and closes that connection; the next message gets a new one', async (t) => {
       const server = await serve({
         onRcptTo(address, _session, callback) {
@@ -482,6 +509,8 @@ describe('smtp-server sessions', () => {
 async function startScripted(greeting: string) {
   const commands: string[] = [];
   const bodies: string[] = [];
+  /** What each read from the socket held, to see which writes travelled together. */
+  const chunks: string[] = [];
   const server = net.createServer((socket) => {
     let pending = '';
     let inData = false;
@@ -489,6 +518,7 @@ async function startScripted(greeting: string) {
     socket.write(greeting);
     socket.on('error', () => {});
     socket.on('data', (chunk) => {
+      chunks.push(chunk.toString('latin1'));
       pending += chunk.toString('latin1');
       for (let lf = pending.indexOf('\n'); lf !== -1; lf = pending.indexOf('\n')) {
         const line = pending.slice(0, lf + 1);
@@ -522,9 +552,26 @@ async function startScripted(greeting: string) {
     url: `smtp://127.0.0.1:${port}`,
     commands,
     bodies,
+    chunks,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+describe('pipelining across messages', () => {
+  test("with PIPELINING the next message's envelope travels in the same write as the current message's data", async (t) => {
+    const server = await startScripted('220 scripted ESMTP\r\n');
+    defer(t, () => server.stop());
+    const pool = poolFor(t, { url: server.url, poolSize: 1 });
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4, 5].map((id) => pool.send({ from: FROM, to: `p${id}@herald.test`, raw: message(id, 'x\r\n') })),
+    );
+    for (const outcome of outcomes) assertSuccess(outcome);
+    assert.equal(server.bodies.length, 5);
+    assert.equal(server.commands.filter((c) => c.startsWith('MAIL FROM')).length, 5, 'each envelope sent once');
+    const together = server.chunks.filter((chunk) => /\r\n\.\r\nMAIL FROM:/.test(chunk));
+    assert.ok(together.length >= 1, `no data write carried the next envelope: ${JSON.stringify(server.chunks)}`);
+  });
+});
 
 describe('servers that misbehave', () => {
   test('a server that accepts the connection but never greets: ETIMEDOUT after connectTimeoutMs', async (t) => {

@@ -112,6 +112,12 @@ function encodeData(raw: Buffer): Buffer[] {
   return pieces;
 }
 
+/** A message waiting for a connection, and how its `send` settles. */
+interface QueuedSend {
+  mail: SmtpMail;
+  resolve: (outcome: SmtpSendOutcome) => void;
+}
+
 /** One SMTP session: reads replies off the socket, in order, and hands them to one reader at a time. */
 class SmtpConnection {
   capabilities = NO_EXTENSIONS;
@@ -121,6 +127,8 @@ class SmtpConnection {
   spent = false;
   /** Messages this connection has carried to an outcome. */
   delivered = 0;
+  /** The next message, whose envelope went out right behind the current message's data. */
+  chained: QueuedSend | null = null;
   private buffered = '';
   private lines: string[] = [];
   private replyChars = 0;
@@ -148,12 +156,16 @@ class SmtpConnection {
     this.socket.write(text);
   }
 
-  /** Writes a message's DATA payload; its final reply is the next one. */
-  sendData(pieces: Buffer[]): void {
+  /**
+   * Writes a message's DATA payload; its final reply is the next one. `then` (the next message's
+   * pipelined envelope, `thenReplies` replies) goes out in the same write.
+   */
+  sendData(pieces: Buffer[], then?: string, thenReplies = 0): void {
     if (this.failure) throw this.failure;
-    this.expected += 1;
+    this.expected += 1 + thenReplies;
     this.socket.cork();
     for (const piece of pieces) this.socket.write(piece);
+    if (then) this.socket.write(then);
     this.socket.uncork();
   }
 
@@ -335,7 +347,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
 
   const connections = new Set<SmtpConnection>();
   const idle: SmtpConnection[] = [];
-  const queue: { mail: SmtpMail; resolve: (outcome: SmtpSendOutcome) => void }[] = [];
+  const queue: QueuedSend[] = [];
   let opening = 0;
   let closed = false;
 
@@ -422,20 +434,16 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
    * to be dead before the server answered anything (it closed it while idle): nothing was sent,
    * so the message goes back to the head of the queue instead of failing.
    */
-  async function deliver(connection: SmtpConnection, mail: SmtpMail): Promise<SmtpSendOutcome | null> {
-    const { size } = connection.capabilities;
-    if (size > 0 && mail.raw.length > size) {
-      return refusal('ESIZE', `the message has ${mail.raw.length} bytes, ${server} takes at most ${size}`, server);
-    }
-    const mailFrom = size >= 0 ? `MAIL FROM:<${mail.from}> SIZE=${mail.raw.length}` : `MAIL FROM:<${mail.from}>`;
-    const rcptTo = `RCPT TO:<${mail.to}>`;
+  async function deliver(connection: SmtpConnection, mail: SmtpMail, envelopeSent: boolean): Promise<SmtpSendOutcome | null> {
+    const tooLarge = sizeProblem(connection, mail);
+    if (tooLarge) return refusal('ESIZE', tooLarge, server);
     let answered = false;
     let dotWritten = false;
     try {
       let refused: Reply | null = null;
       let data: Reply | null = null;
       if (connection.capabilities.pipelining) {
-        connection.send(`${mailFrom}\r\n${rcptTo}\r\nDATA\r\n`, 3);
+        if (!envelopeSent) connection.send(envelope(connection, mail), 3);
         // After a 421 the server closes the connection without answering the commands behind it.
         const from = await connection.read();
         answered = true;
@@ -450,9 +458,9 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
           await connection.read();
         }
       } else {
-        const from = await connection.command(mailFrom);
+        const from = await connection.command(mailFromLine(connection, mail));
         answered = true;
-        const to = isPositive(from) ? await connection.command(rcptTo) : null;
+        const to = isPositive(from) ? await connection.command(`RCPT TO:<${mail.to}>`) : null;
         refused = !isPositive(from) ? from : to && !isPositive(to) ? to : null;
         if (!refused) data = await connection.command('DATA');
       }
@@ -460,23 +468,60 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
         await reset(connection);
         return replyOutcome((refused ?? data)!, server);
       }
-      connection.sendData(encodeData(mail.raw));
+      // With PIPELINING the next queued message's envelope rides in the same write as this data
+      // (RFC 2920 lets a group start with message content): one write per message, not two.
+      const next = connection.capabilities.pipelining && !closed ? takeChainable(connection) : null;
+      connection.sendData(encodeData(mail.raw), next ? envelope(connection, next.mail) : undefined, next ? 3 : 0);
+      connection.chained = next;
       dotWritten = true;
       return replyOutcome(await connection.read(), server);
     } catch (error) {
-      if (!answered && connection.failure && connection.delivered > 0 && !closed) return null;
+      if (!answered && connection.failure && (connection.delivered > 0 || envelopeSent) && !closed) return null;
       return failureOutcome(error, server, dotWritten);
     }
   }
 
-  function run(connection: SmtpConnection, job: (typeof queue)[number]): void {
-    void deliver(connection, job.mail).then((outcome) => {
+  /** Why the server's SIZE limit refuses the message, or null. */
+  function sizeProblem(connection: SmtpConnection, mail: SmtpMail): string | null {
+    const { size } = connection.capabilities;
+    return size > 0 && mail.raw.length > size
+      ? `the message has ${mail.raw.length} bytes, ${server} takes at most ${size}`
+      : null;
+  }
+
+  const mailFromLine = (connection: SmtpConnection, mail: SmtpMail) =>
+    connection.capabilities.size >= 0 ? `MAIL FROM:<${mail.from}> SIZE=${mail.raw.length}` : `MAIL FROM:<${mail.from}>`;
+
+  /** MAIL FROM, RCPT TO and DATA as one pipelined group. */
+  const envelope = (connection: SmtpConnection, mail: SmtpMail) =>
+    `${mailFromLine(connection, mail)}\r\nRCPT TO:<${mail.to}>\r\nDATA\r\n`;
+
+  /** The next queued message this connection can take right away (one the server's SIZE allows), off the queue. */
+  function takeChainable(connection: SmtpConnection): QueuedSend | null {
+    const next = queue[0];
+    if (!next || sizeProblem(connection, next.mail)) return null;
+    return queue.shift() ?? null;
+  }
+
+  function run(connection: SmtpConnection, job: QueuedSend, envelopeSent = false): void {
+    void deliver(connection, job.mail, envelopeSent).then((outcome) => {
       if (outcome) {
         connection.delivered += 1;
         job.resolve(outcome);
       } else {
         queue.unshift(job);
       }
+      const chained = connection.chained;
+      connection.chained = null;
+      if (chained && !connection.spent && !closed) {
+        // Its envelope is already on the wire: its replies come next on this connection.
+        run(connection, chained, true);
+        return;
+      }
+      // Never answered, so never sent: back to the queue (or settled, when the pool is closing).
+      if (chained && closed)
+        chained.resolve(failureOutcome(failure('ECLOSED', 'the SMTP pool was closed before this message was sent'), server));
+      else if (chained) queue.unshift(chained);
       if (!connection.spent && !closed) idle.push(connection);
       else if (!connection.failure) connection.quit();
       dispatch();
