@@ -286,3 +286,30 @@ export const attempts = pgTable(
     index('attempts_at_idx').on(t.attemptedAt),
   ],
 );
+
+/**
+ * A blog post. The author is kept as set null rather than cascade: a published post is part of the
+ * public site (links, feed), so deleting its author's account leaves it, shown without an author,
+ * and its cover file is not orphaned behind a vanished row.
+ */
+export const posts = pgTable(
+  'posts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
+    title: text('title').notNull(),
+    slug: text('slug').notNull(),
+    body: text('body').notNull(),
+    coverPath: text('cover_path'),
+    coverType: text('cover_type'),
+    views: integer('views').notNull().default(0),
+    published: boolean('published').notNull().default(false),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('posts_slug_key').on(t.slug),
+    index('posts_published_idx').on(t.publishedAt, t.id).where(sql`published`),
+    index('posts_author_id_idx').on(t.authorId),
+  ],
+);
