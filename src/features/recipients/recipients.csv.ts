@@ -171,7 +171,7 @@ function mapHeader(header: string[]): Record<'email' | 'fullName' | 'comment', n
 }
 
 /** Spreadsheet programs run cells that start with these as formulas; a leading quote disarms them. */
-const neutralise = (value: string) => (/^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+export const neutralise = (value: string) => (/^'*[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /** Streams recipients as CSV (header email,name,comment; plus owner when listing everyone's). */
 export function exportRecipientsCsv(batches: AsyncIterable<RecipientView[]>, withOwner: boolean): Readable {

@@ -1,0 +1,131 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Actor } from '../../permissions.ts';
+import type { UsersService } from '../users/users.service.ts';
+import { exportAttemptsCsv } from './attempts.csv.ts';
+import type { AttemptExportRow } from './stats.repository.ts';
+import type { StatsOverview, StatsService } from './stats.service.ts';
+
+/** The CLI acts with the operator's authority (every user's rows) unless `--owner` narrows it. */
+const operator: Actor = { userId: 0, role: 'admin', email: '(cli)', fullName: 'herald CLI', via: 'cli' };
+
+interface Deps {
+  stats: StatsService;
+  users: UsersService;
+}
+
+interface Result {
+  code: number;
+  output: string;
+}
+
+export interface ExportAttemptsOptions {
+  mailingId?: string | undefined;
+  runId?: string | undefined;
+  status?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  owner?: string | undefined;
+  /** Absolute path of the CSV file to write. */
+  output: string;
+}
+
+/**
+ * `herald export-attempts`: the attempts CSV of the page, with strict filters, written to a file
+ * next to the target and renamed into place once complete (a failed export leaves no half file).
+ */
+export async function exportAttemptsFile(deps: Deps, options: ExportAttemptsOptions): Promise<Result> {
+  const actor = options.owner ? await deps.users.getActorByEmail(options.owner) : operator;
+  const filter = {
+    mailingId: options.mailingId,
+    runId: options.runId,
+    status: options.status,
+    from: options.from,
+    to: options.to,
+  };
+  const { batches, withOwner } = deps.stats.exportAttempts(actor, filter, { strict: true, ownOnly: Boolean(options.owner) });
+  let count = 0;
+  async function* counted(): AsyncGenerator<AttemptExportRow[]> {
+    for await (const batch of batches) {
+      count += batch.length;
+      yield batch;
+    }
+  }
+  const partial = `${options.output}.${process.pid}.part`;
+  try {
+    await pipeline(exportAttemptsCsv(counted(), withOwner), createWriteStream(partial, { mode: 0o600 }));
+    await rename(partial, options.output);
+  } catch (error) {
+    await unlink(partial).catch(() => {});
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM') {
+      return { code: 1, output: `Error: cannot write ${options.output} (${code}).` };
+    }
+    throw error;
+  }
+  const whose = options.owner ? ` of ${actor.email}` : '';
+  return { code: 0, output: `${count} attempts${whose} written to ${options.output}.` };
+}
+
+/** `herald stats [--owner <email>]`: the figures of one user, or of everyone with the table of users. */
+export async function describeStats(deps: Deps, owner: string | undefined): Promise<Result> {
+  const actor = owner ? await deps.users.getActorByEmail(owner) : operator;
+  const overview = await deps.stats.getOverview(actor, { scope: owner ? 'own' : 'all' });
+  const lines = describeOverview(overview, owner ? actor.email : 'everyone');
+  if (!owner) lines.push('', ...(await describeUsers(deps.stats)));
+  return { code: 0, output: lines.join('\n') };
+}
+
+function describeOverview(o: StatsOverview, whose: string): string[] {
+  const lines = [
+    `Statistics of ${whose}:`,
+    `  successful attempts  ${o.totals.successful}`,
+    `  failed attempts      ${o.totals.failed}`,
+    `  messages sent        ${o.totals.sent}`,
+    '',
+    `Attempts per day, last ${o.days} days (${o.timeZone}): successful / failed`,
+    ...o.daily.map((d) => `  ${d.day}  ${d.successful} / ${d.failed}`),
+    '',
+  ];
+  if (o.mailings.length === 0) return [...lines, 'No mailings.'];
+  lines.push(
+    o.mailingCount > o.mailings.length
+      ? `The ${o.mailings.length} mailings with the most attempts, of ${o.mailingCount}: successful / failed / sent`
+      : `Mailings: successful / failed / sent`,
+  );
+  for (const m of o.mailings)
+    lines.push(`  #${m.mailingId} ${m.name} (${m.ownerEmail}): ${m.successful} / ${m.failed} / ${m.sent}`);
+  return lines;
+}
+
+async function describeUsers(stats: StatsService): Promise<string[]> {
+  const lines = ['Users: successful / failed / sent'];
+  for (let page = 1; ; page++) {
+    const { page: users } = await stats.listUserFigures(operator, { sort: 'email', page, pageSize: 200 });
+    for (const u of users.items) lines.push(`  ${u.email} (${u.role}): ${u.successful} / ${u.failed} / ${u.sent}`);
+    if (page * users.pageSize >= users.total) return lines;
+  }
+}
+
+/**
+ * Runs an export into a private temporary file and copies it to `out` (stdout): the process that
+ * writes the file may be the running server the command was forwarded to, which cannot reach
+ * this process's stdout. The file is removed afterwards.
+ */
+export async function exportThroughTemporaryFile(
+  run: (file: string) => Promise<Result>,
+  out: NodeJS.WritableStream,
+): Promise<Result> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-export-'));
+  const file = path.join(dir, 'attempts.csv');
+  try {
+    const result = await run(file);
+    if (result.code === 0) await pipeline(createReadStream(file), out, { end: false });
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

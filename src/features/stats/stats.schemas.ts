@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { formatDay } from '../../views/format.ts';
+
+/** Whose figures: the actor's own, or the whole instance (`stats:read_all`). */
+export const statsQuerySchema = z.object({
+  scope: z.enum(['own', 'all']).catch('own').describe('own (default) or all: every user’s (managers and admins)'),
+});
+
+/** Columns of the managers' table of users; the repository maps each to a fixed SQL expression. */
+export const userFigureSorts = ['email', 'name', 'role', 'successful', 'failed', 'sent'] as const;
+export type UserFigureSort = (typeof userFigureSorts)[number];
+
+/** The managers' table: anything odd falls back to the default rather than failing. */
+export const userFiguresQuerySchema = z.object({
+  sort: z.enum(userFigureSorts).catch('sent'),
+  /** Without a direction, numbers sort largest first and text A to Z. */
+  dir: z.enum(['asc', 'desc']).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
+  pageSize: z.coerce.number().int().min(1).max(200).catch(50),
+});
+
+/** An id typed as text (query string, command line) or given as a number. */
+const id = (label: string) =>
+  z.preprocess(
+    (value) => (typeof value === 'number' ? String(value) : value),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+$/, `${label} must be a number.`)
+      .transform(Number)
+      .pipe(z.number().positive(`${label} must be a positive number.`).max(2_147_483_647, `${label} is too large.`)),
+  );
+
+/** A calendar day as YYYY-MM-DD that names a real day (2026-02-30 does not). */
+const day = (label: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a date as YYYY-MM-DD.`)
+    .refine((value) => {
+      const date = new Date(`${value}T00:00:00Z`);
+      return !Number.isNaN(date.getTime()) && formatDay(date) === value;
+    }, `${label} is not a real date.`);
+
+const filterFields = {
+  mailingId: id('Mailing id').optional(),
+  runId: id('Run id').optional(),
+  status: z.enum(['success', 'failure'], 'Status must be success or failure.').optional(),
+  /** First UTC day included. */
+  from: day('From').optional(),
+  /** Last UTC day included. */
+  to: day('To').optional(),
+};
+
+/** The attempts export's filters, strictly: the CLI refuses a bad value with its message. */
+export const attemptFilterSchema = z
+  .object(filterFields)
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { message: 'From must not be after To.', path: ['from'] });
+
+/** The same filters from a query string, as the attempts page reads them: a value that does not parse is ignored. */
+export const attemptFilterQuerySchema = z.object({
+  mailingId: filterFields.mailingId.catch(undefined),
+  runId: filterFields.runId.catch(undefined),
+  status: filterFields.status.catch(undefined),
+  from: filterFields.from.catch(undefined),
+  to: filterFields.to.catch(undefined),
+});
+
+export type AttemptFilter = z.infer<typeof attemptFilterSchema>;
