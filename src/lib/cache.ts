@@ -1,0 +1,169 @@
+import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import type { OwnerScope } from './scope.ts';
+
+/**
+ * Herald's server-side cache of JSON values. Correctness comes from versioned namespaces, not
+ * from deleting keys: a cached value's key embeds the versions of the namespaces its data depends
+ * on (`owner:<id>` for one user's data, `all` for everyone's), and every write bumps them. A value
+ * cached before a write is simply never asked for again, in any process sharing the store.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  /** The value, or undefined when absent, expired or the store is unreachable. */
+  get<T>(key: string): Promise<T | undefined>;
+  /** Stores a JSON value for `ttlSeconds`; an unreachable store is ignored. */
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /** The current version of a namespace, or null when the store is unreachable (then nothing may be cached). */
+  version(namespace: string): Promise<string | null>;
+  /** Moves namespaces to a new version, so every value keyed by the old one stops being read. */
+  bump(...namespaces: string[]): Promise<void>;
+  /** The cached value of `key`, or `compute()` stored for `ttlSeconds`; JSON either way (a Date comes back as a string). */
+  getOrCompute<T>(key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The namespace of everyone's data (what managers, admins and anonymous visitors see). */
+export const ALL = 'all';
+/** The namespace of one user's data. */
+export const ownerNamespace = (ownerId: number) => `owner:${ownerId}`;
+/** The namespace a scoped query's result depends on: one owner's, or everyone's. */
+export const namespaceOf = (scope: OwnerScope) => (scope.kind === 'all' ? ALL : ownerNamespace(scope.ownerId));
+
+/** A key that embeds the current version of each namespace, or null when versions are unavailable. */
+export async function versionedKey(cache: Cache, name: string, namespaces: string[]): Promise<string | null> {
+  const parts: string[] = [];
+  for (const namespace of namespaces) {
+    const version = await cache.version(namespace);
+    if (version === null) return null;
+    parts.push(`${namespace}@${version}`);
+  }
+  return `${name}|${parts.join('|')}`;
+}
+
+/**
+ * The cached value of `name` as of the current versions of `dependsOn`, computed when missing.
+ * Versions are read before computing, so a value computed from data older than a bump is stored
+ * under the old version and never served again.
+ */
+export async function cached<T>(
+  cache: Cache,
+  options: { name: string; dependsOn: string[]; ttlSeconds: number },
+  compute: () => Promise<T>,
+): Promise<T> {
+  const key = await versionedKey(cache, options.name, options.dependsOn);
+  if (key === null) return compute();
+  return cache.getOrCompute(key, options.ttlSeconds, compute);
+}
+
+/** Called after every successful write to an owner's data: their view and everyone's view change. */
+export const invalidateOwner = (cache: Cache, ownerId: number) => cache.bump(ownerNamespace(ownerId), ALL);
+
+/** The cache of one process: lru-cache with a bounded number of entries. */
+export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
+  const values = new LRUCache<string, { json: string }>({ max: options.maxEntries ?? 10_000 });
+  // Versions are never evicted (one number per namespace): losing one could bring an old value back.
+  const versions = new Map<string, number>();
+  const cache: Cache = {
+    kind: 'memory',
+    async get<T>(key: string) {
+      const entry = values.get(key);
+      return entry ? (JSON.parse(entry.json) as T) : undefined;
+    },
+    async set(key, value, ttlSeconds) {
+      // Stored as JSON so callers get fresh copies, in the same shapes as from Redis.
+      values.set(key, { json: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+    },
+    async version(namespace) {
+      return String(versions.get(namespace) ?? 0);
+    },
+    async bump(...namespaces) {
+      for (const namespace of namespaces) versions.set(namespace, (versions.get(namespace) ?? 0) + 1);
+    },
+    getOrCompute: (key, ttlSeconds, compute) => getOrCompute(cache, key, ttlSeconds, compute),
+    async close() {
+      values.clear();
+    },
+  };
+  return cache;
+}
+
+/**
+ * A version counter that does not exist starts at the Redis server's time in microseconds, not
+ * at 0: a counter that was lost (eviction, FLUSHDB) then restarts above every version used before.
+ */
+const START_COUNTER = `if redis.call('EXISTS', KEYS[i]) == 0 then
+    local t = redis.call('TIME')
+    redis.call('SET', KEYS[i], t[1] .. string.format('%06d', tonumber(t[2])))
+  end`;
+const VERSION_SCRIPT = `local i = 1
+  ${START_COUNTER}
+  return redis.call('GET', KEYS[1])`;
+const BUMP_SCRIPT = `for i = 1, #KEYS do
+  ${START_COUNTER}
+  redis.call('INCR', KEYS[i])
+end
+return #KEYS`;
+
+/**
+ * The cache shared by every process through Redis: `SET … EX` for values, `INCR` for versions (in
+ * small Lua scripts), keys under `herald:cache:`. Any Redis error degrades to computing the value
+ * (a warning is logged once until Redis answers again), never to an error page.
+ */
+export function createRedisCache(redis: Redis, logger: Logger): Cache {
+  const prefix = 'herald:cache:';
+  let warned = false;
+  const degrade =
+    <T>(fallback: T) =>
+    (error: unknown): T => {
+      if (!warned) {
+        warned = true;
+        logger.warn({ err: error }, 'the Redis cache is unavailable; values are computed without it');
+      }
+      return fallback;
+    };
+  const healthy = <T>(value: T): T => {
+    warned = false;
+    return value;
+  };
+  const versionKey = (namespace: string) => `${prefix}version:${namespace}`;
+  const cache: Cache = {
+    kind: 'redis',
+    get: <T>(key: string) =>
+      redis
+        .get(prefix + key)
+        .then((json) => healthy(json === null ? undefined : (JSON.parse(json) as T)))
+        .catch(degrade<T | undefined>(undefined)),
+    set: (key, value, ttlSeconds) =>
+      redis
+        .set(prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.round(ttlSeconds)))
+        .then(() => undefined)
+        .catch(degrade(undefined)),
+    version: (namespace) =>
+      redis
+        .eval(VERSION_SCRIPT, 1, versionKey(namespace))
+        .then((value) => healthy(String(value)))
+        .catch(degrade<string | null>(null)),
+    async bump(...namespaces) {
+      if (namespaces.length === 0) return;
+      await redis
+        .eval(BUMP_SCRIPT, namespaces.length, ...namespaces.map(versionKey))
+        .then(healthy)
+        .catch(degrade(null));
+    },
+    getOrCompute: (key, ttlSeconds, compute) => getOrCompute(cache, key, ttlSeconds, compute),
+    async close() {},
+  };
+  return cache;
+}
+
+async function getOrCompute<T>(cache: Cache, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T> {
+  const hit = await cache.get<T>(key);
+  if (hit !== undefined) return hit;
+  const value = await compute();
+  if (value === undefined) return value; // not JSON, so never cached (null is)
+  await cache.set(key, value, ttlSeconds);
+  // A miss answers what a hit would: a caller relying on a Date (not JSON) fails at once, not on the second request.
+  return JSON.parse(JSON.stringify(value)) as T;
+}
