@@ -16,7 +16,7 @@ export interface RunningServer {
  * `herald start`: web, background workers and (on the embedded database) the CLI control
  * channel in one process. Stops in two phases: stop accepting, then drain and close.
  */
-export async function startServer(config: Config, options: { command?: string } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { command?: string; workers?: boolean } = {}): Promise<RunningServer> {
   const container = await createContainer(config, { command: options.command ?? 'herald start' });
   let app: FastifyInstance | undefined;
   let control: ControlServer | undefined;
@@ -25,7 +25,8 @@ export async function startServer(config: Config, options: { command?: string } 
     await app.listen({ host: config.host, port: config.port });
     if (!config.databaseUrl)
       control = await startControlServer(config.dataDir, (command, onProgress) => executeCommand(container, command, onProgress));
-    await container.startWorkers();
+    // `herald web` leaves the scheduler, the sender and transactional mail to `herald worker` processes.
+    if (options.workers !== false) await container.startWorkers();
   } catch (error) {
     await app?.close();
     await control?.close();

@@ -539,10 +539,11 @@ describe(`herald send and send-due as processes (${embedded ? 'embedded PGlite' 
     assert.match(result.stdout, /^0 runs started and sent, 0 occurrences skipped as too old\./);
   });
 
-  test('a worker on the embedded database explains why not', {
+  test('a worker or a web-only process on the embedded database explains why not', {
     ...slow,
     skip: embedded ? false : 'PostgreSQL has workers',
   }, async () => {
-    assertRefused(await cli(['worker'], sendEnv), 2, /needs DATABASE_URL/);
+    assertRefused(await cli(['worker'], sendEnv), 2, /a worker needs DATABASE_URL/);
+    assertRefused(await cli(['web'], sendEnv), 2, /a web-only process needs DATABASE_URL/);
   });
 });

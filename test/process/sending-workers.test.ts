@@ -1,5 +1,6 @@
 /**
- * Several `herald worker` processes on one PostgreSQL database share a run: each claims its own
+ * The scaled-out shape: a `herald web` process takes "send now" over the API, and several
+ * `herald worker` processes on one PostgreSQL database share the run: each claims its own
  * batches (FOR UPDATE SKIP LOCKED), and every recipient is mailed exactly once.
  *
  * PostgreSQL only (the embedded database serves one process): it runs in the runner's PostgreSQL
@@ -14,8 +15,9 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { type Container, createContainer } from '../../src/container.ts';
 import { HeraldProcess, killStartedHeralds, pollUntil } from '../support/herald-process.ts';
+import { freePort } from '../support/net.ts';
 import { createDatabase } from '../support/postgres.ts';
-import { auditRun, createMailingFixture, describeRun, findEndedRun, sample, startRun } from '../support/sending-run.ts';
+import { auditRun, createMailingFixture, describeRun, findEndedRun, sample } from '../support/sending-run.ts';
 import { TestSmtpServer } from '../support/smtp.ts';
 import { collectClientErrors } from '../support/smtp-faults.ts';
 
@@ -65,8 +67,8 @@ after(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('two herald workers on one PostgreSQL database', () => {
-  test('share a run: every recipient mailed exactly once, one successful attempt each, both workers sending', {
+describe('herald web and two herald workers on one PostgreSQL database', () => {
+  test('the web process starts the run, the workers share it: every recipient mailed exactly once, one successful attempt each', {
     timeout: 300_000,
     skip: pgServerUrl ? false : 'PostgreSQL only: the embedded database serves one process',
   }, async (t) => {
@@ -75,10 +77,22 @@ describe('two herald workers on one PostgreSQL database', () => {
     const workers = WORKERS.map(
       ({ label, from }) => new HeraldProcess(['worker'], { cwd: workDir, env: { ...env, MAIL_FROM: `Herald <${from}>` }, label }),
     );
-    await Promise.all(workers.map((worker) => worker.waitForLine(/Herald worker is running/, READY_LIMIT_MS)));
+    const port = await freePort();
+    const web = new HeraldProcess(['web'], { cwd: workDir, env: { ...env, PORT: String(port) }, label: 'web' });
+    await Promise.all([
+      ...workers.map((worker) => worker.waitForLine(/Herald worker is running/, READY_LIMIT_MS)),
+      web.waitForLine(/Herald is listening/, READY_LIMIT_MS),
+    ]);
 
-    const { runId } = await startRun(c, fixture);
-    const tails = () => workers.map((worker) => worker.tail()).join('\n');
+    // "Send now" through the web process's API, as a client of a scaled-out Herald would.
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/mailings/${fixture.mailingId}/send`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fixture.token}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+    const { runId } = (await response.json()) as { runId: number };
+    const tails = () => [web, ...workers].map((herald) => herald.tail()).join('\n');
     await pollUntil(
       () => workers[1]!.whileRunning(workers[0]!.whileRunning(findEndedRun(c, runId))),
       END_LIMIT_MS,
@@ -86,9 +100,9 @@ describe('two herald workers on one PostgreSQL database', () => {
     ).catch(async (error: Error) => {
       throw new Error(`${error.message}\n${await describeRun(c, runId)}`);
     });
-    for (const worker of workers) {
-      const exit = await worker.stop('SIGTERM');
-      assert.equal(exit.code, 0, `SIGTERM ends ${worker.label} cleanly\n${worker.tail()}`);
+    for (const herald of [web, ...workers]) {
+      const exit = await herald.stop('SIGTERM');
+      assert.equal(exit.code, 0, `SIGTERM ends ${herald.label} cleanly\n${herald.tail()}`);
     }
 
     const audit = await auditRun(c, runId, fixture, smtp.received);
@@ -116,7 +130,7 @@ describe('two herald workers on one PostgreSQL database', () => {
     const disagreements: string[] = [];
     for (const email of fixture.emails) {
       const worker = processOf(audit.attemptsOf.get(email)?.[0]?.worker ?? null);
-      assert.ok(worker, `the attempt to ${email} names one of the two workers`);
+      assert.ok(worker, `the attempt to ${email} names one of the two workers (the web process sends nothing)`);
       sentBy.set(worker.label, (sentBy.get(worker.label) ?? 0) + 1);
       const envelope = audit.envelopeFromOf.get(email);
       if (envelope !== WORKERS.find((w) => w.label === worker.label)?.from) disagreements.push(`${email}: ${envelope}`);
