@@ -1,17 +1,16 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from './container.ts';
 import { registerAccessHooks } from './http/access.ts';
+import { registerAssets } from './http/assets.ts';
 import type { Access } from './http/context.ts';
 import { registerErrorHandlers } from './http/errors.ts';
+import { registerHttpCache } from './http/http-cache.ts';
 import { registerRoutes } from './http/routes.ts';
 
 export interface RegisteredRoute {
@@ -25,8 +24,6 @@ declare module 'fastify' {
     heraldRoutes: RegisteredRoute[];
   }
 }
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Builds the HTTP app around a container; the listener lives apart (server.ts), tests use inject(). */
 export async function buildApp(c: Container): Promise<FastifyInstance> {
@@ -68,13 +65,14 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     },
     hsts: c.config.secureCookies,
   });
-  await app.register(fastifyRateLimit, { global: false });
-  await app.register(fastifyStatic, {
-    root: [path.join(root, 'node_modules/@picocss/pico/css'), path.join(root, 'public')],
-    prefix: '/assets/',
-    allowedPath: (pathName) => ['/pico.min.css', '/app.css', '/import.js', '/run-progress.js'].includes(pathName),
-    maxAge: '1h',
+  // With REDIS_URL every process counts in Redis; if Redis fails, requests pass rather than fail.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    ...(c.redis ? { redis: c.redis, nameSpace: 'herald:rate-limit:', skipOnError: true } : {}),
   });
+  // Hashed asset names, Cache-Control, Vary and ETag: src/http/assets.ts and http-cache.ts.
+  registerAssets(app);
+  registerHttpCache(app);
 
   let adminExists = false;
   const isSetupNeeded = async () => {

@@ -8,6 +8,9 @@ import { createAuditRepository } from './features/audit/audit.repository.ts';
 import { createAuditService } from './features/audit/audit.service.ts';
 import { createAuthRepository } from './features/auth/auth.repository.ts';
 import { createAuthService } from './features/auth/auth.service.ts';
+import { createBlogRepository } from './features/blog/blog.repository.ts';
+import { createBlogService } from './features/blog/blog.service.ts';
+import { createCoverStore } from './features/blog/covers.ts';
 import { createMailRepository } from './features/mail/mail.repository.ts';
 import { createDevMailboxTransport, createMailService, createSmtpTransport } from './features/mail/mail.service.ts';
 import { createMailingsRepository } from './features/mailings/mailings.repository.ts';
@@ -24,12 +27,15 @@ import { createSender } from './features/sending/sender.ts';
 import { createSendingRepository } from './features/sending/sending.repository.ts';
 import { createSendingService } from './features/sending/sending.service.ts';
 import { createUnsubscribeTokens } from './features/sending/unsubscribe-token.ts';
+import { createStatsRepository } from './features/stats/stats.repository.ts';
+import { createStatsService } from './features/stats/stats.service.ts';
 import { createOversightService } from './features/users/oversight.service.ts';
 import { createUsersRepository } from './features/users/users.repository.ts';
 import { createUsersService } from './features/users/users.service.ts';
+import { type Cache, createMemoryCache, createRedisCache, invalidateOwner } from './lib/cache.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createJobQueue } from './lib/jobs.ts';
-import { createMemoryThrottle } from './lib/throttle.ts';
+import { createMemoryThrottle, createRedisThrottle } from './lib/throttle.ts';
 
 export interface ContainerOptions {
   /** `memory://` keeps PGlite in memory (tests); otherwise PGlite lives in DATA_DIR/pgdata. */
@@ -38,6 +44,8 @@ export interface ContainerOptions {
   logger?: Logger;
   /** The command holding the data-directory lock, for the message a second process shows. */
   command?: string;
+  /** An already open database (a second web process in tests): not migrated, not closed here. */
+  database?: DatabaseHandle;
 }
 
 /**
@@ -51,16 +59,28 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const clock = options.clock ?? systemClock;
   const pgliteDir = options.pgliteDir ?? path.join(config.dataDir, 'pgdata');
   let lock: DataDirLock | undefined;
-  if (!config.databaseUrl && pgliteDir !== 'memory://') lock = acquireDataDirLock(config.dataDir, options.command ?? 'herald');
+  if (!config.databaseUrl && pgliteDir !== 'memory://' && !options.database)
+    lock = acquireDataDirLock(config.dataDir, options.command ?? 'herald');
   let database: DatabaseHandle;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir });
-    await runMigrations(database);
+    database = options.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir }));
+    if (!options.database) await runMigrations(database);
   } catch (error) {
     lock?.release();
     throw error;
   }
   const { db } = database;
+  // With REDIS_URL, the cache, the rate limits and the login throttles are shared by every process.
+  // ioredis is loaded only by processes that use it.
+  const redis = config.redisUrl ? await (await import('./lib/redis.ts')).connectRedis(config.redisUrl, logger) : undefined;
+  const cache: Cache = redis ? createRedisCache(redis, logger) : createMemoryCache();
+  /** Called by services after every write to an owner's data, before they answer. */
+  const invalidate = (ownerId: number) => invalidateOwner(cache, ownerId);
+  const loginThrottle = (name: string) => {
+    const memory = createMemoryThrottle(config.login.windowSeconds, clock);
+    if (!redis) return memory;
+    return createRedisThrottle({ redis, name, windowSeconds: config.login.windowSeconds, clock, fallback: memory, logger });
+  };
 
   const jobs = createJobQueue(database, logger);
   const mailRepository = createMailRepository(db);
@@ -79,8 +99,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     mail,
     audit,
     clock,
-    failuresByAddress: createMemoryThrottle(config.login.windowSeconds, clock),
-    failuresByIp: createMemoryThrottle(config.login.windowSeconds, clock),
+    failuresByAddress: loginThrottle('login-address'),
+    failuresByIp: loginThrottle('login-ip'),
     logger,
   });
   const oversight = createOversightService({
@@ -91,8 +111,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
   });
 
-  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock });
-  const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock });
+  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock, invalidate });
+  const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock, cache, invalidate });
 
   const sendingRepository = createSendingRepository(db);
   const unsubscribeTokens = createUnsubscribeTokens(config.secretKey);
@@ -110,8 +130,13 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     logger,
     unsubscribeUrl: (ownerId, email) => `${config.baseUrl}/unsubscribe/${unsubscribeTokens.create(ownerId, email)}`,
-    suppress: (ownerId, email) => sendingRepository.suppress(ownerId, email, 'hard_bounce'),
-    options: { ...config.sending, concurrency: config.sending.poolSize },
+    suppress: async (ownerId, email) => {
+      await sendingRepository.suppress(ownerId, email, 'hard_bounce');
+      await invalidate(ownerId);
+    },
+    changed: invalidate,
+    // Twice the connections: each connection then has the next e-mail ready to pipeline behind the current one's data.
+    options: { ...config.sending, concurrency: config.sending.poolSize * 2 },
   });
   const scheduler = createScheduler({
     repository: sendingRepository,
@@ -126,9 +151,24 @@ export async function createContainer(config: Config, options: ContainerOptions 
     tokens: unsubscribeTokens,
     clock,
     wakeSender: () => sender.wake(),
+    invalidate,
+  });
+  const stats = createStatsService({
+    repository: createStatsRepository(db),
+    clock,
+    cache,
+    // Days are counted in the viewer's time zone; the CLI's operator (no account) counts in UTC.
+    timeZoneOf: async (actor) => (actor.userId > 0 ? (await users.getProfile(actor)).timeZone : 'UTC'),
   });
   let schedulerTimer: NodeJS.Timeout | undefined;
   const messages = createMessagesService({ repository: createMessagesRepository(db), mail, clock, baseUrl: config.baseUrl });
+  const blog = createBlogService({
+    repository: createBlogRepository(db),
+    covers: createCoverStore(path.join(config.uploadDir, 'covers')),
+    audit,
+    clock,
+    cache,
+  });
 
   let closed = false;
   return {
@@ -137,6 +177,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     clock,
     database,
     db,
+    redis,
+    cache,
     jobs,
     mail,
     mailRepository,
@@ -150,6 +192,8 @@ export async function createContainer(config: Config, options: ContainerOptions 
     sender,
     scheduler,
     messages,
+    blog,
+    stats,
 
     /** True while the database answers. */
     async isReady(): Promise<boolean> {
@@ -186,7 +230,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
       await sender.stop().catch((error) => logger.error({ err: error }, 'stopping the sender failed'));
       await jobs.stop().catch((error) => logger.error({ err: error }, 'stopping jobs failed'));
       mail.close();
-      await database.close().catch((error) => logger.error({ err: error }, 'closing the database failed'));
+      await cache.close();
+      redis?.disconnect();
+      if (!options.database) await database.close().catch((error) => logger.error({ err: error }, 'closing the database failed'));
       lock?.release();
     },
   };

@@ -45,7 +45,10 @@ type Obj =
   | 'confirm'
   | 'reset'
   | 'run'
-  | 'unsubscribe';
+  | 'unsubscribe'
+  | 'post'
+  | 'draft'
+  | 'cover';
 /** [object, anonymous, owner, another user, manager, admin] */
 type Row = readonly [Obj, Outcome, Outcome, Outcome, Outcome, Outcome];
 const all = (o: Outcome, obj: Obj = '-'): Row => [obj, o, o, o, o, o];
@@ -116,6 +119,8 @@ const expectations: Record<string, Row> = {
   'GET /mailings/:id/runs/:runId': ['run', L, 200, 404, 200, 200],
   'GET /mailings/:id/runs/:runId/events': ['run', L, 200, 404, 200, 200],
   'GET /attempts': ['-', L, 200, 200, 200, 200],
+  'GET /attempts/export.csv': ['-', L, 200, 200, 200, 200],
+  'GET /stats': own(L, 200),
   'GET /unsubscribe/:token': all(200, 'unsubscribe'),
   'POST /unsubscribe/:token': all(200, 'unsubscribe'),
   'POST /mailings/:id/enable': ['disabled', 401, 403, 403, 303, 303],
@@ -165,7 +170,29 @@ const expectations: Record<string, Row> = {
   'GET /api/v1/mailings/:id/runs': ['mailing', 401, 200, 404, 200, 200],
   'GET /api/v1/mailings/:id/runs/:runId': ['run', 401, 200, 404, 200, 200],
   'GET /api/v1/attempts': ['-', 401, 200, 200, 200, 200],
+  'GET /api/v1/stats': own(401, 200),
+  'GET /api/v1/stats/users': ['-', 401, 403, 403, 200, 200],
   'POST /api/v1/mailings/:id/enable': ['disabled', 401, 403, 403, 200, 200],
+  'GET /blog': all(200),
+  'GET /blog/feed.atom': all(200),
+  'GET /blog/drafts': own(L, 200),
+  'GET /blog/new': own(L, 200),
+  'POST /blog/new': own(401, 303),
+  'GET /blog/covers/:file': ['cover', 404, 200, 404, 200, 200], // a draft's cover
+  'GET /blog/:slug': ['draft', 404, 200, 404, 200, 200],
+  'GET /blog/:slug/edit': ['draft', L, 200, 404, 403, 200],
+  'POST /blog/:slug/edit': ['draft', 401, 303, 404, 403, 303],
+  'GET /blog/:slug/delete': ['post', L, 200, 403, 403, 200],
+  'POST /blog/:slug/delete': ['post', 401, 303, 403, 403, 303],
+  'POST /blog/:slug/publish': ['draft', 401, 403, 403, 303, 303],
+  'POST /blog/:slug/unpublish': ['post', 401, 403, 403, 303, 303],
+  'GET /api/v1/posts': all(200),
+  'POST /api/v1/posts': own(401, 201),
+  'GET /api/v1/posts/:slug': ['draft', 404, 200, 404, 200, 200],
+  'PATCH /api/v1/posts/:slug': ['draft', 401, 200, 404, 403, 200],
+  'DELETE /api/v1/posts/:slug': ['post', 401, 204, 403, 403, 204],
+  'POST /api/v1/posts/:slug/publish': ['draft', 401, 403, 403, 200, 200],
+  'POST /api/v1/posts/:slug/unpublish': ['post', 401, 403, 403, 200, 200],
   'GET /api/openapi.json': all(200),
   'GET /api/docs': all(200),
 };
@@ -191,6 +218,7 @@ const profile = (): Body => ({ fullName: 'Matrix Person', timeZone: 'UTC', langu
 const reason = (): Body => ({ reason: 'access matrix' });
 const recipient = (): Body => ({ email: uniqueEmail('r'), fullName: 'Edited' });
 const message = (): Body => ({ subject: 'Hello {{name}}', body: 'Matrix body', format: 'markdown' });
+const post = (): Body => ({ title: 'Matrix post', body: 'Matrix body' });
 const mailing = (p: Partial<Parts>): Body => ({
   name: 'Matrix',
   messageId: String(p.messageId),
@@ -237,6 +265,14 @@ const bodies: Record<string, (c: Call) => Body> = {
   'PATCH /api/v1/mailings/:id': ({ fx }) => mailing(fx),
   'POST /api/v1/mailings/:id/disable': reason,
   'POST /api/v1/mailings/:id/enable': reason,
+  'POST /blog/new': post,
+  'POST /blog/:slug/edit': post,
+  'POST /blog/:slug/publish': reason,
+  'POST /blog/:slug/unpublish': reason,
+  'POST /api/v1/posts': post,
+  'PATCH /api/v1/posts/:slug': () => ({ title: 'Edited' }),
+  'POST /api/v1/posts/:slug/publish': reason,
+  'POST /api/v1/posts/:slug/unpublish': reason,
 };
 /** Routes that end or replace the session they are called with: each call gets a new session of its own. */
 const freshSession = new Set(['POST /login', 'POST /logout', 'POST /password-reset/:token']);
@@ -316,6 +352,24 @@ async function make(obj: Obj): Promise<Fixture> {
       await db.insert(s.mailingRecipients).values({ mailingId: row!.id, recipientId: parts.recipientId });
       return { id: row!.id, ...parts };
     }
+    case 'post':
+    case 'draft': {
+      const published = obj === 'post' ? { published: true, publishedAt: new Date() } : {};
+      const slug = `matrix-${hashToken(generateToken()).slice(0, 12)}`;
+      const [row] = await db
+        .insert(s.posts)
+        .values({ authorId: owner.id, title: 'Owner’s post', slug, body: 'Hello', ...published })
+        .returning();
+      return { id: row!.slug };
+    }
+    case 'cover': {
+      const png = Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+        'base64',
+      );
+      const row = await t.c.blog.createPost(toActor(owner, 'session'), { title: 'Covered', body: 'x' }, { bytes: png });
+      return { id: row.coverPath! };
+    }
     case 'token':
       return { id: (await t.c.auth.createApiToken(toActor(owner, 'session'), { name: 'spare' })).row.id };
     case 'mail': {
@@ -355,6 +409,7 @@ const snapshotQuery = sql.raw(
     digest('api_tokens', '(x.id, x.user_id, x.name, x.revoked_at)', 'x.id'), // not last_used_at: every bearer call sets it
     digest('audit_log', 'x', 'x.id'),
     digest('runs', '(x.id, x.mailing_id, x.trigger)', 'x.id'), // not the counts and state: the sender moves them
+    digest('posts', 'x', 'x.id'),
   ].join(', ')}`,
 );
 const snapshot = async () => (await queryRows(t.c.db, snapshotQuery))[0];
@@ -422,7 +477,7 @@ async function runPass(tc: TestContext, pass: Pass, keys: string[]) {
           const body = bodies[key]?.({ fx, me: me.user, mine: me.parts });
           const url = key
             .split(' ')[1]!
-            .replace(/:(id|token)\b/, String(fx.id))
+            .replace(/:(id|token|slug|file)\b/, String(fx.id))
             .replace(':runId', String(fx.runId ?? ''));
           const was = isRefusal(expected) ? await snapshot() : null;
           const response = await send(pass, actor, key, url, body);

@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Container } from '../container.ts';
 import { isAppError } from '../errors.ts';
+import { describePosts } from '../features/blog/blog.cli.ts';
 import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
+import { describeStats, type ExportAttemptsOptions, exportAttemptsFile } from '../features/stats/stats.cli.ts';
 import { seedDemo } from './seed-demo.ts';
 import { sendDue, sendMailing } from './send.ts';
 
@@ -14,7 +16,10 @@ export type CliCommand =
   | { name: 'import-recipients'; file: string; owner: string }
   | { name: 'send'; mailingId: string }
   | { name: 'send-due' }
-  | { name: 'seed-demo'; force: boolean };
+  | { name: 'seed-demo'; force: boolean }
+  | ({ name: 'export-attempts' } & ExportAttemptsOptions)
+  | { name: 'stats'; owner?: string | undefined }
+  | { name: 'posts'; all: boolean };
 
 /** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
 export type ProgressListener = (done: number, total: number) => void;
@@ -64,6 +69,12 @@ export async function executeCommand(
         return await importRecipientsFile(c, command.file, command.owner, onProgress);
       case 'seed-demo':
         return await seedDemo(c, { force: command.force });
+      case 'export-attempts':
+        return await exportAttemptsFile(c, command);
+      case 'stats':
+        return await describeStats(c, command.owner);
+      case 'posts':
+        return await describePosts(c.blog, command.all);
     }
   } catch (error) {
     return describeError(error);

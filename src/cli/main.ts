@@ -6,8 +6,8 @@ import pino from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { createContainer } from '../container.ts';
 import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-dir-lock.ts';
+import { exportThroughTemporaryFile } from '../features/stats/stats.cli.ts';
 import { roles } from '../permissions.ts';
-import { startServer } from '../server.ts';
 import { type CliCommand, type CommandResult, executeCommand, type ProgressListener } from './commands.ts';
 import { forwardCommand } from './control-channel.ts';
 import { progressBar } from './progress.ts';
@@ -71,6 +71,32 @@ async function finish(result: CommandResult): Promise<never> {
   process.exit(result.code);
 }
 
+/** `herald start` and `herald web`: the HTTP server, with or without the scheduler and the sender; stops on SIGINT/SIGTERM. */
+async function serve(config: Config, options: { workers: boolean }): Promise<void> {
+  // Loaded only by the commands that serve pages: a worker or a one-off command never loads Fastify and the views.
+  const { startServer } = await import('../server.ts');
+  const server = await startServer(config, {
+    command: options.workers ? 'herald start' : 'herald web',
+    workers: options.workers,
+  });
+  server.container.logger.info(`Herald is listening on ${config.baseUrl}`);
+  const shutdown = async (signal: string) => {
+    server.container.logger.info({ signal }, 'shutting down');
+    await server.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** A process kind that needs PostgreSQL: PGlite must never be opened by two processes. */
+function refuseEmbedded(what: string): never {
+  process.stderr.write(
+    `Error: ${what} needs DATABASE_URL (PostgreSQL). The embedded database serves one process: \`herald start\` runs the web app, the scheduler and the sender in it.\n`,
+  );
+  process.exit(2);
+}
+
 export async function main(argv: string[]): Promise<void> {
   let config: Config;
   const program = new Command('herald')
@@ -84,16 +110,14 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('start')
     .description('run the web app and the background workers in one process')
+    .action(async () => serve(config, { workers: true }));
+
+  program
+    .command('web')
+    .description('run the web app only, no scheduler or sender (PostgreSQL only; pair it with `herald worker`)')
     .action(async () => {
-      const server = await startServer(config);
-      server.container.logger.info(`Herald is listening on ${config.baseUrl}`);
-      const shutdown = async (signal: string) => {
-        server.container.logger.info({ signal }, 'shutting down');
-        await server.stop();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      if (!config.databaseUrl) refuseEmbedded('a web-only process');
+      await serve(config, { workers: false });
     });
 
   program
@@ -153,6 +177,42 @@ export async function main(argv: string[]): Promise<void> {
     );
 
   program
+    .command('posts')
+    .description('list published blog posts: slug, date, views, title')
+    .option('--all', 'list drafts too', false)
+    .action(async (options: { all: boolean }) => finish(await runDatabaseCommand(config, { name: 'posts', all: options.all })));
+
+  program
+    .command('export-attempts')
+    .description('write SMTP attempts as CSV (everyone’s, or one owner’s) to a file or stdout')
+    .option('--mailing <id>', 'only this mailing')
+    .option('--run <id>', 'only this run')
+    .addOption(new Option('--status <status>', 'only successes or only failures').choices(['success', 'failure']))
+    .option('--from <YYYY-MM-DD>', 'from this day (UTC)')
+    .option('--to <YYYY-MM-DD>', 'up to and including this day (UTC)')
+    .option('--owner <email>', 'only this user’s mailings')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (options: Record<'mailing' | 'run' | 'status' | 'from' | 'to' | 'owner' | 'output', string | undefined>) => {
+      const { mailing, run, status, from, to, owner } = options;
+      const command = (output: string): CliCommand => {
+        return { name: 'export-attempts', mailingId: mailing, runId: run, status, from, to, owner, output };
+      };
+      if (options.output) return finish(await runDatabaseCommand(config, command(path.resolve(options.output))));
+      const result = await exportThroughTemporaryFile((file) => runDatabaseCommand(config, command(file)), process.stdout);
+      // The CSV went to stdout; the summary or the error goes to stderr.
+      process.stderr.write(`${result.output}\n`);
+      process.exit(result.code);
+    });
+
+  program
+    .command('stats')
+    .description('print successful and failed attempts and messages sent: everyone’s with the table of users, or one owner’s')
+    .option('--owner <email>', 'only this user’s figures')
+    .action(async (options: { owner?: string }) =>
+      finish(await runDatabaseCommand(config, { name: 'stats', owner: options.owner })),
+    );
+
+  program
     .command('send')
     .description('start a run of a mailing now and follow it to the end (exit 1 when anything failed)')
     .argument('<mailing-id>', 'the mailing to send')
@@ -172,12 +232,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('worker')
     .description('run the scheduler and the sender without the web app (PostgreSQL only)')
     .action(async () => {
-      if (!config.databaseUrl) {
-        process.stderr.write(
-          'Error: a worker needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the scheduler and the sender in it.\n',
-        );
-        process.exit(2);
-      }
+      if (!config.databaseUrl) refuseEmbedded('a worker');
       const container = await createContainer(config, { command: 'herald worker' });
       await container.startWorkers();
       container.logger.info('Herald worker is running');

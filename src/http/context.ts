@@ -3,6 +3,8 @@ import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import type { Permission } from '../permissions.ts';
 import type { Flash, PageContext } from '../views/layout.tsx';
+import { assetUrl } from './assets.ts';
+import { pageCsrfToken } from './http-cache.ts';
 
 /**
  * Who may reach a route: anyone (`public`), only signed-out visitors (`guest`), any signed-in
@@ -26,7 +28,15 @@ const FLASH_COOKIE = 'herald_flash';
 
 export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
 
-export const assets = { css: '/assets/pico.min.css', appCss: '/assets/app.css' };
+/** The layout's stylesheets under their content-hashed names (read when first asked for). */
+export const assets = {
+  get css() {
+    return assetUrl('pico.min.css');
+  },
+  get appCss() {
+    return assetUrl('app.css');
+  },
+};
 
 /** Reads (and clears) the flash message left by the previous redirect. */
 export function readFlash(request: FastifyRequest, reply: FastifyReply): Flash | null {
@@ -58,7 +68,10 @@ export function redirectWithFlash(reply: FastifyReply, url: string, kind: Flash[
 export function pageContext(request: FastifyRequest, reply: FastifyReply, devMailbox: boolean): PageContext {
   return {
     actor: request.actor,
-    csrfToken: reply.generateCsrf(),
+    // Drawn only by pages with forms: a page without one sets no CSRF cookie and may be cached publicly.
+    get csrfToken() {
+      return pageCsrfToken(reply);
+    },
     flash: request.flash,
     path: request.url.split('?')[0] ?? '/',
     devMailbox,
@@ -66,13 +79,11 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply, devMai
   };
 }
 
-/** Sends a rendered page: HTML5 doctype, no caching of personal pages. */
+/** Sends a rendered page with the HTML5 doctype; its Cache-Control and ETag come from http-cache.ts. */
 export function sendPage(reply: FastifyReply, page: VNode, status = 200) {
-  const personal = reply.request.actor !== null;
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', personal ? 'private, no-store' : 'no-cache')
     .send(`<!doctype html>${renderToString(page)}`);
 }
 

@@ -47,7 +47,8 @@ export function buildOpenApiDocument(operations: ApiOperation[], baseUrl: string
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'integer', minimum: 1 },
+      // Ids are numbers; other parameters (a post's slug) are text.
+      schema: /id$/i.test(m[1] ?? '') ? { type: 'integer', minimum: 1 } : { type: 'string' },
     }));
     const query = op.query ? toSchema(op.query) : null;
     const queryParams = query?.properties

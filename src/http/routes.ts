@@ -5,6 +5,9 @@ import { createAuditPages } from '../features/audit/audit.pages.tsx';
 import { auditListSchema } from '../features/audit/audit.schemas.ts';
 import { createAuthPages } from '../features/auth/auth.pages.tsx';
 import { apiTokenSchema } from '../features/auth/auth.schemas.ts';
+import { createBlogPages } from '../features/blog/blog.pages.tsx';
+import { createBlogApi } from '../features/blog/blog.routes.ts';
+import { postListSchema, postSchema } from '../features/blog/blog.schemas.ts';
 import { createDevMailboxPages } from '../features/mail/dev-mailbox.pages.tsx';
 import { createMailingPages } from '../features/mailings/mailings.pages.tsx';
 import { createMailingsApi } from '../features/mailings/mailings.routes.ts';
@@ -16,6 +19,9 @@ import { createRecipientPages } from '../features/recipients/recipients.pages.ts
 import { createRecipientsApi } from '../features/recipients/recipients.routes.ts';
 import { recipientListSchema, recipientSchema } from '../features/recipients/recipients.schemas.ts';
 import { createRunEvents, createSendingApi, createSendingPages } from '../features/sending/sending.pages.tsx';
+import { createStatsPages } from '../features/stats/stats.pages.tsx';
+import { createStatsApi } from '../features/stats/stats.routes.ts';
+import { statsQuerySchema, userFiguresQuerySchema } from '../features/stats/stats.schemas.ts';
 import { roleChangeSchema, userListSchema } from '../features/users/oversight.schemas.ts';
 import { createProfilePages } from '../features/users/profile.pages.tsx';
 import { createUserPages } from '../features/users/users.pages.tsx';
@@ -63,7 +69,12 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   };
 
   const auth = createAuthPages({ auth: c.auth, config: c.config, devMailbox });
-  const profile = createProfilePages({ users: c.users, auth: c.auth, devMailbox });
+  const profile = createProfilePages({
+    users: c.users,
+    auth: c.auth,
+    devMailbox,
+    ownFigures: (actor) => c.stats.getOwnTotals(actor),
+  });
   const mailbox = createDevMailboxPages({ mailRepository: c.mailRepository, enabled: devMailbox });
   const usersApi = createUsersApi({ users: c.users, auth: c.auth });
   const userPages = createUserPages({ oversight: c.oversight, devMailbox });
@@ -79,12 +90,16 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   const mailingsApi = createMailingsApi({ mailings: c.mailings });
   const sendingPages = createSendingPages({ sending: c.sending, devMailbox });
   const sendingApi = createSendingApi({ sending: c.sending });
+  const statsPages = createStatsPages({ stats: c.stats, devMailbox });
+  const statsApi = createStatsApi({ stats: c.stats });
   const runEvents = createRunEvents({ sending: c.sending, senderEvents: c.sender.events });
   // Live progress streams end before the server closes, or closing would wait for them.
   app.addHook('preClose', runEvents.close);
   const recipientsApi = createRecipientsApi({ recipients: c.recipients });
   const messages = createMessagePages({ messages: c.messages, devMailbox });
   const messagesApi = createMessagesApi({ messages: c.messages });
+  const blog = createBlogPages({ blog: c.blog, devMailbox, baseUrl: c.config.baseUrl, now: () => c.clock.now() });
+  const blogApi = createBlogApi({ blog: c.blog });
   const limited = { rateLimited: true };
 
   // Health
@@ -97,7 +112,8 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   // Pages
   route('GET', '/', 'public', async (request, reply) => {
     const figures = await c.mailings.figures(request.actor);
-    return sendPage(reply, HomePage({ ctx: pageContext(request, reply, devMailbox), figures }));
+    const posts = await c.blog.listRandomPublished();
+    return sendPage(reply, HomePage({ ctx: pageContext(request, reply, devMailbox), figures, posts }));
   });
   route('GET', '/setup', 'public', auth.setupForm);
   route('POST', '/setup', 'public', auth.setup, limited);
@@ -167,9 +183,24 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/mailings/:id/runs/:runId', 'mailings:write', sendingPages.run);
   route('GET', '/mailings/:id/runs/:runId/events', 'mailings:write', runEvents.stream);
   route('GET', '/attempts', 'mailings:write', sendingPages.attempts);
+  route('GET', '/attempts/export.csv', 'mailings:write', statsPages.exportAttempts); // same filters and scope as /attempts
+  route('GET', '/stats', 'signed-in', statsPages.show); // own figures; everyone's too with stats:read_all
   route('GET', '/unsubscribe/:token', 'public', sendingPages.unsubscribeForm);
   route('POST', '/unsubscribe/:token', 'public', sendingPages.unsubscribe, { csrf: false, rateLimited: true });
   route('GET', '/dev/mailbox', 'mailbox:read', mailbox.list);
+  route('GET', '/blog', 'public', blog.list);
+  route('GET', '/blog/feed.atom', 'public', blog.feed);
+  route('GET', '/blog/drafts', 'posts:write', blog.drafts);
+  route('GET', '/blog/new', 'posts:write', blog.newForm);
+  route('POST', '/blog/new', 'posts:write', blog.create);
+  route('GET', '/blog/covers/:file', 'public', blog.cover); // published posts' covers; drafts' for who may read them
+  route('GET', '/blog/:slug', 'public', blog.show); // drafts: 404 but to their author and posts:write_all / posts:publish
+  route('GET', '/blog/:slug/edit', 'posts:write', blog.editForm); // author or posts:write_all
+  route('POST', '/blog/:slug/edit', 'posts:write', blog.update);
+  route('GET', '/blog/:slug/delete', 'posts:write', blog.deleteForm);
+  route('POST', '/blog/:slug/delete', 'posts:write', blog.delete);
+  route('POST', '/blog/:slug/publish', 'posts:publish', blog.publish);
+  route('POST', '/blog/:slug/unpublish', 'posts:publish', blog.unpublish);
   route('GET', '/dev/mailbox/:id', 'mailbox:read', mailbox.show);
 
   // JSON API
@@ -335,6 +366,52 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   api('GET', '/api/v1/attempts', 'mailings:write', sendingApi.attempts, {
     tag: 'Sending',
     summary: 'SMTP attempts (own mailings; everyone’s for managers), newest first',
+  });
+  api('GET', '/api/v1/stats', 'signed-in', statsApi.overview, {
+    tag: 'Statistics',
+    summary: 'Your successful and failed attempts and messages sent: totals, per day, per mailing (scope=all: everyone’s)',
+    query: statsQuerySchema,
+  });
+  api('GET', '/api/v1/stats/users', 'stats:read_all', statsApi.users, {
+    tag: 'Statistics',
+    summary: 'Every user with their figures (managers), sortable by any column',
+    query: userFiguresQuerySchema,
+  });
+
+  api('GET', '/api/v1/posts', 'public', blogApi.list, {
+    tag: 'Blog',
+    summary: 'Published posts, newest first',
+    query: postListSchema,
+  });
+  api('POST', '/api/v1/posts', 'posts:write', blogApi.create, {
+    tag: 'Blog',
+    summary: 'Write a draft (a manager publishes it)',
+    body: postSchema,
+    success: 201,
+  });
+  api('GET', '/api/v1/posts/:slug', 'public', blogApi.show, {
+    tag: 'Blog',
+    summary: 'One post by its slug (a draft only for its author and those who publish)',
+  });
+  api('PATCH', '/api/v1/posts/:slug', 'posts:write', blogApi.update, {
+    tag: 'Blog',
+    summary: 'Change your post (any post for admins); the slug stays',
+    body: postSchema.partial(),
+  });
+  api('DELETE', '/api/v1/posts/:slug', 'posts:write', blogApi.delete, {
+    tag: 'Blog',
+    summary: 'Delete your post (any post for admins) with its cover',
+    success: 204,
+  });
+  api('POST', '/api/v1/posts/:slug/publish', 'posts:publish', blogApi.publish, {
+    tag: 'Blog',
+    summary: 'Publish a post (managers), with a reason for the audit log',
+    body: reasonInputSchema,
+  });
+  api('POST', '/api/v1/posts/:slug/unpublish', 'posts:publish', blogApi.unpublish, {
+    tag: 'Blog',
+    summary: 'Take a post back to draft (managers), with a reason for the audit log',
+    body: reasonInputSchema,
   });
 
   // API description

@@ -1,3 +1,4 @@
+import { formatDay } from './format.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
 export interface HomeFigures {
@@ -6,7 +7,35 @@ export interface HomeFigures {
   uniqueRecipients: number;
 }
 
-export function HomePage({ ctx, figures }: { ctx: PageContext; figures: HomeFigures }) {
+/** A published post as the home page lists it. */
+export interface HomePost {
+  title: string;
+  slug: string;
+  publishedAt: Date | null;
+}
+
+/** Up to three published posts; nothing at all when there are none. */
+function FromTheBlog({ posts }: { posts: HomePost[] }) {
+  if (posts.length === 0) return null;
+  return (
+    <section aria-labelledby="blog-title" id="home-posts">
+      <h2 id="blog-title">From the blog</h2>
+      <ul>
+        {posts.map((post) => (
+          <li>
+            <a href={`/blog/${post.slug}`}>{post.title}</a>
+            {post.publishedAt && <small> · {formatDay(post.publishedAt)}</small>}
+          </li>
+        ))}
+      </ul>
+      <p>
+        <a href="/blog">Every post</a>
+      </p>
+    </section>
+  );
+}
+
+export function HomePage({ ctx, figures, posts = [] }: { ctx: PageContext; figures: HomeFigures; posts?: HomePost[] }) {
   const whose = ctx.actor ? (ctx.actor.role === 'user' ? 'Yours' : 'Everyone’s') : 'On this Herald';
   return (
     <Layout ctx={ctx} title="Home">
@@ -44,6 +73,7 @@ export function HomePage({ ctx, figures }: { ctx: PageContext; figures: HomeFigu
           </article>
         </div>
       </section>
+      <FromTheBlog posts={posts} />
     </Layout>
   );
 }

@@ -39,6 +39,9 @@ function Navigation({ ctx }: { ctx: PageContext }) {
         </li>
       </ul>
       <ul>
+        <NavLink href="/blog" path={path}>
+          Blog
+        </NavLink>
         {actor ? (
           <>
             <NavLink href="/recipients" path={path}>
@@ -49,6 +52,9 @@ function Navigation({ ctx }: { ctx: PageContext }) {
             </NavLink>
             <NavLink href="/mailings" path={path}>
               Mailings
+            </NavLink>
+            <NavLink href="/stats" path={path}>
+              Statistics
             </NavLink>
             {can(actor, 'users:list') && (
               <NavLink href="/users" path={path}>

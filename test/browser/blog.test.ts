@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { toActor } from '../../src/features/auth/auth.service.ts';
-import { createUser, ensureAdmin } from '../support/accounts.ts';
-import { launchBrowser, loginOverHttp, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { createUser } from '../support/accounts.ts';
+import { loginOverHttp, type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
 
 // Every test waits for pages, never for a fixed time; this only bounds a hang.
 const limit = { timeout: 120_000 };
@@ -12,23 +12,10 @@ let browser: Browser;
 let t: ServedApp;
 
 before(async () => {
-  const started = await Promise.allSettled([
-    launchBrowser().then((b) => {
-      browser = b;
-    }),
-    serveTestApp({ devMailbox: true }).then((app) => {
-      t = app;
-    }),
-  ]);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  await ensureAdmin(t);
+  ({ browser, t } = await startBrowserAndApp({ devMailbox: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+after(() => stopBrowserAndApp({ browser, t }));
 
 /**
  * A fresh context, closed when the test ends. `bypassCSP` switches Herald's Content-Security-Policy

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createUser, ensureAdmin } from '../support/accounts.ts';
-import { launchBrowser, postLogin, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { createUser } from '../support/accounts.ts';
+import { postLogin, type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
 
 // Every step waits for a page, never for a fixed time; this only bounds a hang.
 const limit = { timeout: 60_000 };
@@ -11,23 +11,10 @@ let browser: Browser;
 let t: ServedApp;
 
 before(async () => {
-  const started = await Promise.allSettled([
-    launchBrowser().then((b) => {
-      browser = b;
-    }),
-    serveTestApp().then((app) => {
-      t = app;
-    }),
-  ]);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  await ensureAdmin(t);
+  ({ browser, t } = await startBrowserAndApp());
 });
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+after(() => stopBrowserAndApp({ browser, t }));
 
 test(
   'a real browser never shows the publicly cached home page to a signed-in user, nor theirs after logout',

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { UserRow } from '../../src/features/users/users.repository.ts';
-import { createUser, ensureAdmin, PASSWORD, uniqueEmail } from '../support/accounts.ts';
-import { launchBrowser, loginOverHttp, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/accounts.ts';
+import { loginOverHttp, type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
 
 // Every test waits for pages, never for a fixed time; this only bounds a hang.
 const limit = { timeout: 60_000 };
@@ -12,24 +12,10 @@ let browser: Browser;
 let t: ServedApp;
 
 before(async () => {
-  // Started side by side; whatever started is stopped in after().
-  const started = await Promise.allSettled([
-    launchBrowser().then((b) => {
-      browser = b;
-    }),
-    serveTestApp().then((app) => {
-      t = app;
-    }),
-  ]);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  await ensureAdmin(t);
+  ({ browser, t } = await startBrowserAndApp());
 });
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+after(() => stopBrowserAndApp({ browser, t }));
 
 /** A fresh browser context (its own cookies), closed when the test ends. */
 async function newContext(tc: { after(fn: () => Promise<void>): void }): Promise<BrowserContext> {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { UserRow } from '../../src/features/users/users.repository.ts';
-import { createUser, ensureAdmin } from '../support/accounts.ts';
-import { launchBrowser, loginOverHttp, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { createUser } from '../support/accounts.ts';
+import { loginOverHttp, type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
 import { seedMailing } from '../support/sending-run.ts';
 
 // Every test waits for pages and figures, never for a fixed time; this only bounds a hang.
@@ -16,23 +16,10 @@ let t: ServedApp;
 before(async () => {
   // A slow pace (and small batches) so the run lasts long enough to be watched from its page.
   const env = { SEND_RATE_PER_SECOND: '30', SEND_BATCH_SIZE: '20' };
-  const started = await Promise.allSettled([
-    launchBrowser().then((b) => {
-      browser = b;
-    }),
-    serveTestApp({ env }).then((app) => {
-      t = app;
-    }),
-  ]);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  await ensureAdmin(t);
+  ({ browser, t } = await startBrowserAndApp({ env }));
 });
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+after(() => stopBrowserAndApp({ browser, t }));
 
 /** A page in a fresh context logged in as `user` over HTTP; the context is closed when the test ends. */
 async function pageAs(tc: { after(fn: () => Promise<void>): void }, user: UserRow): Promise<Page> {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createUser, ensureAdmin } from '../support/accounts.ts';
+import { createUser } from '../support/accounts.ts';
 import { insertMailingWithAttempts } from '../support/attempt-fixtures.ts';
-import { launchBrowser, loginOverHttp, type ServedApp, serveTestApp } from '../support/browser.ts';
+import { loginOverHttp, type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
 
 // The test waits for the charts to be drawn, never for a fixed time; this only bounds a hang.
 const limit = { timeout: 90_000 };
@@ -13,23 +13,10 @@ let browser: Browser;
 let t: ServedApp;
 
 before(async () => {
-  const started = await Promise.allSettled([
-    launchBrowser().then((b) => {
-      browser = b;
-    }),
-    serveTestApp({ devMailbox: true }).then((app) => {
-      t = app;
-    }),
-  ]);
-  const failed = started.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  await ensureAdmin(t);
+  ({ browser, t } = await startBrowserAndApp({ devMailbox: true }));
 });
 
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+after(() => stopBrowserAndApp({ browser, t }));
 
 test(
   'the statistics page draws its charts with Chart.js from our origin, with no console error or CSP refusal',

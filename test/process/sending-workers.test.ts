@@ -1,7 +1,8 @@
 /**
- * The scaled-out shape: a `herald web` process takes "send now" over the API, and several
- * `herald worker` processes on one PostgreSQL database share the run: each claims its own
- * batches (FOR UPDATE SKIP LOCKED), and every recipient is mailed exactly once.
+ * The scaled-out shape on one machine: two `herald web` processes and two `herald worker`
+ * processes on one PostgreSQL database and one Redis. One web process takes "send now" over the
+ * API, the workers share the run (each claims its own batches, FOR UPDATE SKIP LOCKED), every
+ * recipient is mailed exactly once, and the other web process reports the finished run.
  *
  * PostgreSQL only (the embedded database serves one process): it runs in the runner's PostgreSQL
  * pass, where HERALD_TEST_PG_URL is set.
@@ -17,6 +18,7 @@ import { type Container, createContainer } from '../../src/container.ts';
 import { HeraldProcess, killStartedHeralds, pollUntil } from '../support/herald-process.ts';
 import { freePort } from '../support/net.ts';
 import { createDatabase } from '../support/postgres.ts';
+import { type RedisServer, startRedis } from '../support/redis.ts';
 import { auditRun, createMailingFixture, describeRun, findEndedRun, sample } from '../support/sending-run.ts';
 import { TestSmtpServer } from '../support/smtp.ts';
 import { collectClientErrors } from '../support/smtp-faults.ts';
@@ -38,10 +40,12 @@ let workDir: string;
 let smtp: TestSmtpServer;
 let env: Record<string, string>;
 let container: Container | undefined;
+let redis: RedisServer | undefined;
 
 before(async () => {
   if (!pgServerUrl) return;
   workDir = mkdtempSync(path.join(os.tmpdir(), 'herald-workers-'));
+  redis = await startRedis();
   smtp = await new TestSmtpServer().start();
   collectClientErrors(smtp);
   env = {
@@ -50,6 +54,7 @@ before(async () => {
     BASE_URL: 'http://127.0.0.1:3000',
     SECRET_KEY: 'workers-test-secret-key-that-is-long-enough-01',
     SMTP_URL: smtp.url,
+    REDIS_URL: redis.url,
     LOG_LEVEL: 'info',
     // Paced so that neither worker can finish the run before the other has woken up to it.
     SEND_RATE_PER_SECOND: '500',
@@ -63,12 +68,13 @@ after(async () => {
   if (!pgServerUrl) return;
   await killStartedHeralds();
   await container?.close();
+  await redis?.stop();
   await smtp.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('herald web and two herald workers on one PostgreSQL database', () => {
-  test('the web process starts the run, the workers share it: every recipient mailed exactly once, one successful attempt each', {
+describe('two herald web and two herald worker processes on one PostgreSQL database and one Redis', () => {
+  test('one web process starts the run, the workers share it, every recipient is mailed once, the other web process reports it', {
     timeout: 300_000,
     skip: pgServerUrl ? false : 'PostgreSQL only: the embedded database serves one process',
   }, async (t) => {
@@ -77,22 +83,24 @@ describe('herald web and two herald workers on one PostgreSQL database', () => {
     const workers = WORKERS.map(
       ({ label, from }) => new HeraldProcess(['worker'], { cwd: workDir, env: { ...env, MAIL_FROM: `Herald <${from}>` }, label }),
     );
-    const port = await freePort();
-    const web = new HeraldProcess(['web'], { cwd: workDir, env: { ...env, PORT: String(port) }, label: 'web' });
+    const ports = [await freePort(), await freePort()];
+    const webs = ports.map(
+      (port, i) => new HeraldProcess(['web'], { cwd: workDir, env: { ...env, PORT: String(port) }, label: `web ${i + 1}` }),
+    );
     await Promise.all([
       ...workers.map((worker) => worker.waitForLine(/Herald worker is running/, READY_LIMIT_MS)),
-      web.waitForLine(/Herald is listening/, READY_LIMIT_MS),
+      ...webs.map((web) => web.waitForLine(/Herald is listening/, READY_LIMIT_MS)),
     ]);
 
-    // "Send now" through the web process's API, as a client of a scaled-out Herald would.
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/mailings/${fixture.mailingId}/send`, {
+    // "Send now" through the first web process's API, as a client of a scaled-out Herald would.
+    const response = await fetch(`http://127.0.0.1:${ports[0]}/api/v1/mailings/${fixture.mailingId}/send`, {
       method: 'POST',
       headers: { authorization: `Bearer ${fixture.token}` },
       signal: AbortSignal.timeout(30_000),
     });
     assert.equal(response.status, 201, await response.clone().text());
     const { runId } = (await response.json()) as { runId: number };
-    const tails = () => [web, ...workers].map((herald) => herald.tail()).join('\n');
+    const tails = () => [...webs, ...workers].map((herald) => herald.tail()).join('\n');
     await pollUntil(
       () => workers[1]!.whileRunning(workers[0]!.whileRunning(findEndedRun(c, runId))),
       END_LIMIT_MS,
@@ -100,7 +108,16 @@ describe('herald web and two herald workers on one PostgreSQL database', () => {
     ).catch(async (error: Error) => {
       throw new Error(`${error.message}\n${await describeRun(c, runId)}`);
     });
-    for (const herald of [web, ...workers]) {
+    // The second web process tells the same story as the database.
+    const seen = await fetch(`http://127.0.0.1:${ports[1]}/api/v1/mailings/${fixture.mailingId}/runs/${runId}?pageSize=1`, {
+      headers: { authorization: `Bearer ${fixture.token}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    assert.equal(seen.status, 200);
+    const shown = (await seen.json()) as { state: string; sent: number };
+    assert.deepEqual([shown.state, shown.sent], ['finished', RECIPIENTS]);
+
+    for (const herald of [...webs, ...workers]) {
       const exit = await herald.stop('SIGTERM');
       assert.equal(exit.code, 0, `SIGTERM ends ${herald.label} cleanly\n${herald.tail()}`);
     }
@@ -130,7 +147,7 @@ describe('herald web and two herald workers on one PostgreSQL database', () => {
     const disagreements: string[] = [];
     for (const email of fixture.emails) {
       const worker = processOf(audit.attemptsOf.get(email)?.[0]?.worker ?? null);
-      assert.ok(worker, `the attempt to ${email} names one of the two workers (the web process sends nothing)`);
+      assert.ok(worker, `the attempt to ${email} names one of the two workers (web processes send nothing)`);
       sentBy.set(worker.label, (sentBy.get(worker.label) ?? 0) + 1);
       const envelope = audit.envelopeFromOf.get(email);
       if (envelope !== WORKERS.find((w) => w.label === worker.label)?.from) disagreements.push(`${email}: ${envelope}`);

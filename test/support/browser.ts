@@ -1,5 +1,5 @@
 import { type APIRequestContext, type Browser, chromium } from 'playwright-core';
-import { PASSWORD } from './accounts.ts';
+import { ensureAdmin, PASSWORD } from './accounts.ts';
 import { createTestApp, type TestApp } from './app.ts';
 import { freePort } from './net.ts';
 
@@ -49,6 +49,37 @@ export async function serveTestApp(options: Parameters<typeof createTestApp>[0] 
     }
     return Object.assign(t, { baseUrl });
   }
+}
+
+/** Chromium and a served app with an admin: what most browser test files share. */
+export interface BrowserAndApp {
+  browser: Browser;
+  t: ServedApp;
+}
+
+/**
+ * Starts Chromium and a served app side by side (an app takes seconds to migrate) and makes sure
+ * the app has an admin, so no page leads to /setup. When anything fails, whatever did start is
+ * stopped before the error is thrown.
+ */
+export async function startBrowserAndApp(options: Parameters<typeof serveTestApp>[0] = {}): Promise<BrowserAndApp> {
+  const [browser, app] = await Promise.allSettled([launchBrowser(), serveTestApp(options)]);
+  try {
+    if (browser.status === 'rejected') throw browser.reason;
+    if (app.status === 'rejected') throw app.reason;
+    await ensureAdmin(app.value);
+    return { browser: browser.value, t: app.value };
+  } catch (error) {
+    if (browser.status === 'fulfilled') await browser.value.close();
+    if (app.status === 'fulfilled') await app.value.close();
+    throw error;
+  }
+}
+
+/** Stops what `startBrowserAndApp` started (either may be missing when starting failed). */
+export async function stopBrowserAndApp(started: Partial<BrowserAndApp>): Promise<void> {
+  await started.browser?.close();
+  await started.t?.close();
 }
 
 /**

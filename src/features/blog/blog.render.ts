@@ -1,35 +1,23 @@
 /**
  * A post's Markdown as safe HTML, and its title as a URL slug.
  *
- * The allow-list lives here and only here: formatting, headings, lists, quotes, code, tables,
- * links (http, https, mailto, or a path on this site) and images (http, https or a path on this
- * site). Everything else is dropped: script, style, iframe, object, form elements, every event
- * handler and style attribute, and any other scheme (`javascript:`, `data:`, `vbscript:`…), in
- * whatever case or entity encoding it arrives. Links get `rel="nofollow noopener"`.
+ * The allow-list is the e-mails' (messages.render.ts) with the blog's additions: formatting,
+ * headings, lists, quotes, code, tables, links (http, https, mailto, or a path on this site) and
+ * images (http, https or a path on this site). Everything else is dropped: script, style,
+ * iframe, object, form elements, every event handler and style attribute, and any other scheme
+ * (`javascript:`, `data:`, `vbscript:`…), in whatever case or entity encoding it arrives.
+ * Links get `rel="nofollow noopener"`.
  */
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { sanitizeOptions as messageAllowList } from '../messages/messages.render.ts';
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
+/** The e-mails' allow-list, plus `rel` on links (always nofollow noopener) and no text left of removed scripts or styles. */
 const sanitizeOptions: sanitizeHtml.IOptions = {
-  allowedTags: [
-    ...'p br hr h1 h2 h3 h4 h5 h6 blockquote ul ol li strong em b i del s code pre a img'.split(' '),
-    ...'table thead tbody tr th td'.split(' '),
-  ],
-  allowedAttributes: {
-    a: ['href', 'title', 'rel'],
-    img: ['src', 'alt', 'title', 'width', 'height'],
-    th: ['align'],
-    td: ['align'],
-    ol: ['start'],
-  },
-  allowedSchemes: ['http', 'https', 'mailto'],
-  allowedSchemesByTag: { img: ['http', 'https'] },
-  allowedSchemesAppliedToAttributes: ['href', 'src'],
-  allowProtocolRelative: false,
-  disallowedTagsMode: 'discard',
-  // Nothing of a removed script or style may show as text either.
+  ...messageAllowList,
+  allowedAttributes: { ...messageAllowList.allowedAttributes, a: ['href', 'title', 'rel'] },
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'iframe', 'xmp', 'noembed', 'noframes'],
   transformTags: {
     a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'nofollow noopener' } }),

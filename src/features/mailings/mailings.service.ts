@@ -1,7 +1,8 @@
 import { AppError } from '../../errors.ts';
+import { type Cache, cached, namespaceOf } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
-import { type Page, scopeFor } from '../../lib/scope.ts';
+import { type OwnerScope, type Page, scopeFor } from '../../lib/scope.ts';
 import { parseInput, reasonInputSchema } from '../../lib/validation.ts';
 import { type Actor, can, mayChange } from '../../permissions.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -9,11 +10,29 @@ import type { MailingsRepository, MailingView } from './mailings.repository.ts';
 import { type MailingInput, mailingListSchema, mailingSchema } from './mailings.schemas.ts';
 import { computeMailingStatus, isEditable, type MailingStatus, nextRunAt } from './status.ts';
 
+/** How long cached home figures may lag what no write announces (time passing, the scheduler, the sender). */
+export const FIGURES_TTL_SECONDS = 5;
+
+export interface HomeFigures {
+  mailings: number;
+  running: number;
+  uniqueRecipients: number;
+}
+
 export type MailingWithStatus = MailingView & { status: MailingStatus; nextRunAt: Date | null };
 
 /** Mailings: owner-scoped CRUD, pause/resume by the owner, disable/enable by managers (audited). */
-export function createMailingsService(deps: { repository: MailingsRepository; audit: AuditService; clock: Clock }) {
+export function createMailingsService(deps: {
+  repository: MailingsRepository;
+  audit: AuditService;
+  clock: Clock;
+  /** Caches the home figures; without it they are computed on every call. */
+  cache?: Cache;
+  /** Called after every write to an owner's mailings (the cache's versions move on). */
+  invalidate?: (ownerId: number) => Promise<void>;
+}) {
   const { repository, clock } = deps;
+  const changed = async (ownerId: number) => deps.invalidate?.(ownerId);
 
   const withStatus = (mailing: MailingView): MailingWithStatus => {
     const now = clock.now();
@@ -91,6 +110,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const data = parseInput(mailingSchema, input);
       const ids = await resolveOwnedParts(actor.userId, data);
       const id = await repository.insert(actor.userId, valuesOf(data), ids);
+      await changed(actor.userId);
       return getMailing(actor, id);
     },
 
@@ -101,12 +121,14 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const data = parseInput(mailingSchema, input);
       const ids = await resolveOwnedParts(mailing.ownerId, data);
       await repository.update(mailing.id, valuesOf(data), ids, clock.now());
+      await changed(mailing.ownerId);
       return getMailing(actor, mailing.id);
     },
 
     async deleteMailing(actor: Actor, rawId: unknown): Promise<void> {
       const mailing = await getWritable(actor, rawId);
       await repository.delete(mailing.id);
+      await changed(mailing.ownerId);
     },
 
     /**
@@ -126,6 +148,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
           by: mailing.disabledBy ?? actor.userId,
         });
       }
+      await changed(mailing.ownerId);
       return getMailing(actor, id);
     },
 
@@ -133,11 +156,13 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const mailing = await getWritable(actor, rawId);
       if (mailing.status === 'completed') throw new AppError('MAILING_COMPLETED', 'The mailing is completed.');
       if (!mailing.pausedAt) await repository.setPaused(mailing.id, clock.now());
+      await changed(mailing.ownerId);
     },
 
     async resumeMailing(actor: Actor, rawId: unknown): Promise<void> {
       const mailing = await getWritable(actor, rawId);
       if (mailing.pausedAt) await repository.setPaused(mailing.id, null);
+      await changed(mailing.ownerId);
     },
 
     /** A manager's stop: a disabled mailing never sends until enabled again. Audit-logged with the reason. */
@@ -147,6 +172,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const mailing = await getMailing(actor, rawId);
       if (mailing.disabledAt) return;
       await repository.setDisabled(mailing.id, { at: clock.now(), reason: reason ?? '', by: actor.userId });
+      await changed(mailing.ownerId);
       await deps.audit.record({
         actor,
         action: 'mailing.disabled',
@@ -162,6 +188,7 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       const mailing = await getMailing(actor, rawId);
       if (!mailing.disabledAt) return;
       await repository.setDisabled(mailing.id, null);
+      await changed(mailing.ownerId);
       await deps.audit.record({
         actor,
         action: 'mailing.enabled',
@@ -171,17 +198,26 @@ export function createMailingsService(deps: { repository: MailingsRepository; au
       });
     },
 
-    /** Home page figures: mailings, Running mailings and unique recipient addresses in the actor's view. */
-    async figures(actor: Actor | null) {
-      const scope = actor ? scopeFor(actor, 'mailings:read_all') : ({ kind: 'all' } as const);
-      const all = (await repository.listAll(scope)).map(withStatus);
-      return {
-        mailings: all.length,
-        running: all.filter((m) => m.status === 'running').length,
-        uniqueRecipients: await repository.countUniqueRecipientAddresses(
-          actor ? scopeFor(actor, 'recipients:read_all') : { kind: 'all' },
-        ),
+    /**
+     * Home page figures: mailings, Running mailings and unique recipient addresses in the actor's
+     * view, cached under the versions of exactly the scopes they read (one owner's, or everyone's).
+     * Writes bump those versions; what time alone changes (a window ending, a scheduled run
+     * starting, a run finishing) shows within FIGURES_TTL_SECONDS.
+     */
+    async figures(actor: Actor | null): Promise<HomeFigures> {
+      const mailingScope: OwnerScope = actor ? scopeFor(actor, 'mailings:read_all') : { kind: 'all' };
+      const recipientScope: OwnerScope = actor ? scopeFor(actor, 'recipients:read_all') : { kind: 'all' };
+      const compute = async (): Promise<HomeFigures> => {
+        const all = (await repository.listAll(mailingScope)).map(withStatus);
+        return {
+          mailings: all.length,
+          running: all.filter((m) => m.status === 'running').length,
+          uniqueRecipients: await repository.countUniqueRecipientAddresses(recipientScope),
+        };
       };
+      if (!deps.cache) return compute();
+      const dependsOn = [...new Set([namespaceOf(mailingScope), namespaceOf(recipientScope)])];
+      return cached(deps.cache, { name: 'home-figures', dependsOn, ttlSeconds: FIGURES_TTL_SECONDS }, compute);
     },
   };
 }

@@ -198,8 +198,8 @@ const unsubscribeAddress = (url: string) =>
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
-/** A conservative allow-list: formatting, links (http/https/mailto), images (http/https). */
-const sanitizeOptions: sanitizeHtml.IOptions = {
+/** A conservative allow-list: formatting, links (http/https/mailto), images (http/https); the blog builds on it. */
+export const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedTags:
     'p br hr h1 h2 h3 h4 h5 h6 blockquote ul ol li strong em b i del s code pre a img table thead tbody tr th td'.split(' '),
   allowedAttributes: {

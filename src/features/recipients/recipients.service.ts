@@ -8,8 +8,14 @@ import type { RecipientsRepository, RecipientView } from './recipients.repositor
 import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
 
 /** Recipients: owner-scoped CRUD; managers read everyone's, only admins change another's. */
-export function createRecipientsService(deps: { repository: RecipientsRepository; clock: Clock }) {
+export function createRecipientsService(deps: {
+  repository: RecipientsRepository;
+  clock: Clock;
+  /** Called after every write to an owner's recipients (the cache's versions move on). */
+  invalidate?: (ownerId: number) => Promise<void>;
+}) {
   const { repository } = deps;
+  const changed = async (ownerId: number) => deps.invalidate?.(ownerId);
 
   /** The recipient if the actor may read it; NOT_FOUND otherwise (existence is not revealed). */
   async function getRecipient(actor: Actor, rawId: unknown): Promise<RecipientView> {
@@ -40,6 +46,7 @@ export function createRecipientsService(deps: { repository: RecipientsRepository
       const data = parseInput(recipientSchema, input);
       const created = await repository.insert({ ownerId: actor.userId, ...data });
       if (!created) throw AppError.validation({ email: 'You already have a recipient with this e-mail.' });
+      await changed(actor.userId);
       return created;
     },
 
@@ -49,12 +56,14 @@ export function createRecipientsService(deps: { repository: RecipientsRepository
       if ((await repository.update(recipient.id, data, deps.clock.now())) === 'duplicate') {
         throw AppError.validation({ email: 'Another recipient of this owner has this e-mail.' });
       }
+      await changed(recipient.ownerId);
       return getRecipient(actor, recipient.id);
     },
 
     async deleteRecipient(actor: Actor, rawId: unknown): Promise<void> {
       const recipient = await getWritable(actor, rawId);
       await repository.delete(recipient.id);
+      await changed(recipient.ownerId);
     },
 
     /** Every recipient the actor may read, in batches, for export. */
@@ -63,10 +72,12 @@ export function createRecipientsService(deps: { repository: RecipientsRepository
     },
 
     /** Imports into the actor's own list only. */
-    insertBatch(actor: Actor, rows: { email: string; fullName: string; comment: string }[]) {
+    async insertBatch(actor: Actor, rows: { email: string; fullName: string; comment: string }[]) {
       const scope = ownScope(actor);
       if (scope.kind !== 'own') throw new Error('unreachable');
-      return repository.insertBatch(scope.ownerId, rows);
+      const result = await repository.insertBatch(scope.ownerId, rows);
+      await changed(scope.ownerId);
+      return result;
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { FieldErrors } from '../../errors.ts';
+import { assetUrl } from '../../http/assets.ts';
 import type { Page } from '../../lib/scope.ts';
 import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, Form, type FormValues, TextArea } from '../../views/forms.tsx';
@@ -198,7 +199,7 @@ export function RecipientImportPage(props: { ctx: PageContext; report?: ImportRe
         </form>
         {report && <ImportReportView report={report} />}
       </article>
-      <script src="/assets/import.js" defer />
+      <script src={assetUrl('import.js')} defer />
     </Layout>
   );
 }

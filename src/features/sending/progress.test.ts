@@ -11,6 +11,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import Fastify from 'fastify';
 import { createUser, ensureAdmin, loginAgent, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { seedMailing } from '../../../test/support/sending-run.ts';
 import { deliveries, mailingRecipients, mailings, messages, recipients, runs } from '../../db/schema.ts';
 import { toActor } from '../auth/auth.service.ts';
 import type { UserRow } from '../users/users.repository.ts';
@@ -42,35 +43,19 @@ after(() => t.close());
  * alone until the test says, and a run of it started as "send now" starts one.
  */
 async function pausedRun(count: number, owner?: UserRow) {
-  const user = owner ?? (await createUser(t.c));
-  const [message] = await t.c.db.insert(messages).values({ ownerId: user.id, subject: 'Hi {{name}}', body: 'Hello' }).returning();
-  const rows = await t.c.db
-    .insert(recipients)
-    .values(Array.from({ length: count }, (_, i) => ({ ownerId: user.id, email: uniqueEmail(`p${i}`), fullName: `Person ${i}` })))
-    .returning();
-  const now = Date.now();
-  const [mailing] = await t.c.db
-    .insert(mailings)
-    .values({
-      ownerId: user.id,
-      name: 'Progress',
-      messageId: message!.id,
-      startsAt: new Date(now + 86_400_000),
-      endsAt: new Date(now + 365 * 86_400_000),
-      timeZone: 'UTC',
-      schedule: { kind: 'weekly', weekdays: [1] },
-      pausedAt: new Date(),
-    })
-    .returning();
-  await t.c.db.insert(mailingRecipients).values(rows.map((r) => ({ mailingId: mailing!.id, recipientId: r.id })));
+  const { user, mailingId, emails } = await seedMailing(t.c, count, {
+    ...(owner ? { owner } : {}),
+    label: 'progress',
+    paused: true,
+  });
   const runId = await createSendingRepository(t.c.db).createRun({
-    mailingId: mailing!.id,
+    mailingId,
     trigger: 'manual',
     occurrenceAt: null,
     startedBy: user.id,
   });
-  const path = `/mailings/${mailing!.id}/runs/${runId}`;
-  return { user, mailingId: mailing!.id, runId: runId!, path, emails: rows.map((r) => r.email) };
+  const path = `/mailings/${mailingId}/runs/${runId}`;
+  return { user, mailingId, runId: runId!, path, emails };
 }
 
 /**
@@ -164,7 +149,7 @@ describe('the run page', () => {
     assert.match(page.body, /id="run-sent">1</);
     assert.match(page.body, /id="run-remaining">2</);
     assert.match(page.body, new RegExp(`data-events="${run.path}/events"`));
-    assert.match(page.body, /<script type="module" src="\/assets\/run-progress.js">/);
+    assert.match(page.body, /<script type="module" src="\/assets\/run-progress\.[0-9a-f]{16}\.js">/);
     assert.doesNotMatch(page.body, /<script(?![^>]*\bsrc=)/, 'no inline script: the CSP allows none');
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     // Without JavaScript the page reloads itself; with it, the refresh is inert and the script takes over.

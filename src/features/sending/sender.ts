@@ -46,6 +46,8 @@ export function createSender(deps: {
   logger: Logger;
   unsubscribeUrl: (ownerId: number, email: string) => string;
   suppress: (ownerId: number, email: string) => Promise<void>;
+  /** Told after a batch of an owner's results is written or their run finishes (cached figures move on). */
+  changed?: (ownerId: number) => Promise<void>;
   options: SenderOptions;
 }) {
   const { repository, options, messenger } = deps;
@@ -167,7 +169,7 @@ export function createSender(deps: {
   }
 
   /** Writes a batch's attempts and states, retrying a failed write a few times before giving up on it. */
-  async function write(runId: number, results: AttemptResult[]): Promise<void> {
+  async function write(run: ActiveRun, results: AttemptResult[]): Promise<void> {
     for (let tries = 1; ; tries++) {
       try {
         await repository.recordResults(results, worker);
@@ -182,12 +184,13 @@ export function createSender(deps: {
       }
     }
     for (const r of results) inFlight.delete(r.deliveryId);
-    events.emit('batch', { runId, results });
+    await deps.changed?.(run.ownerId);
+    events.emit('batch', { runId: run.runId, results });
   }
 
   /** Starts writing a batch after the previous write; sending the next batch goes on meanwhile. */
-  function queueWrite(runId: number, results: AttemptResult[]): Promise<void> {
-    pendingWrite = pendingWrite.then(() => write(runId, results));
+  function queueWrite(run: ActiveRun, results: AttemptResult[]): Promise<void> {
+    pendingWrite = pendingWrite.then(() => write(run, results));
     return pendingWrite;
   }
 
@@ -206,6 +209,7 @@ export function createSender(deps: {
           await pendingWrite;
           if (await repository.finishRunIfDone(run.runId)) {
             compiled.delete(run.runId);
+            await deps.changed?.(run.ownerId);
             events.emit('finished', { runId: run.runId });
           }
         } else worked = true;
@@ -216,7 +220,7 @@ export function createSender(deps: {
       for (const delivery of sendable) inFlight.add(delivery.id);
       const results = await sendBatch(run, sendable);
       await pendingWrite;
-      void queueWrite(run.runId, results).catch(() => {});
+      void queueWrite(run, results).catch(() => {});
       worked = true;
     }
     return worked;

@@ -41,6 +41,8 @@ export function createSendingService(deps: {
   tokens: UnsubscribeTokens;
   clock: Clock;
   wakeSender: () => void;
+  /** Called after a write to an owner's data (a run started, an address suppressed). */
+  invalidate?: (ownerId: number) => Promise<void>;
 }) {
   const { repository } = deps;
 
@@ -74,6 +76,7 @@ export function createSendingService(deps: {
           `A run of this mailing is still sending: /mailings/${mailing.id}/runs/${active?.id ?? ''}`,
         );
       }
+      await deps.invalidate?.(mailing.ownerId);
       deps.wakeSender();
       return { mailingId: mailing.id, runId };
     },
@@ -120,6 +123,7 @@ export function createSendingService(deps: {
       const found = deps.tokens.verify(token);
       if (!found) throw AppError.notFound('Unsubscribe link');
       await repository.suppress(found.ownerId, found.email, 'unsubscribed');
+      await deps.invalidate?.(found.ownerId);
       return { email: found.email };
     },
 

@@ -1,3 +1,4 @@
+import { assetUrl } from '../../http/assets.ts';
 import type { Page } from '../../lib/scope.ts';
 import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
@@ -110,7 +111,7 @@ function RunFigures({ run, progress: p, path }: { run: RunRow; progress: RunProg
           <p id="run-live" role="status">
             The figures follow the run as it sends. <a href={path}>Refresh</a> to see the deliveries' latest replies.
           </p>
-          <script type="module" src="/assets/run-progress.js" />
+          <script type="module" src={assetUrl('run-progress.js')} />
         </>
       )}
     </section>
@@ -229,7 +230,9 @@ export function AttemptsPage(props: {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <p>{page.total} attempts</p>
+      <p>
+        {page.total} attempts · <a href={listUrl('/attempts/export.csv', query, {})}>Export CSV</a>
+      </p>
       <table>
         <thead>
           <tr>

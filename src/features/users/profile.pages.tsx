@@ -4,13 +4,20 @@ import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http
 import { handleForm } from '../../http/forms.ts';
 import type { Actor } from '../../permissions.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import type { Figures } from '../stats/stats.repository.ts';
 import { ChangePasswordPage, ProfileEditPage, ProfilePage, TokensPage } from './profile.views.tsx';
 import type { UsersService } from './users.service.ts';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 /** The signed-in user's own pages: profile, edit, password, API tokens. */
-export function createProfilePages(deps: { users: UsersService; auth: AuthService; devMailbox: boolean }) {
+export function createProfilePages(deps: {
+  users: UsersService;
+  auth: AuthService;
+  devMailbox: boolean;
+  /** The user's own statistics, shown on the profile. */
+  ownFigures: (actor: Actor) => Promise<Figures>;
+}) {
   const ctx = (request: FastifyRequest, reply: FastifyReply) => pageContext(request, reply, deps.devMailbox);
   const actorOf = (request: FastifyRequest): Actor => {
     if (!request.actor) throw new AppError('UNAUTHENTICATED', 'Log in first.');
@@ -28,8 +35,11 @@ export function createProfilePages(deps: { users: UsersService; auth: AuthServic
   };
 
   return {
-    profile: async (request, reply) =>
-      sendPage(reply, ProfilePage({ ctx: ctx(request, reply), user: await deps.users.getProfile(actorOf(request)) })),
+    profile: async (request, reply) => {
+      const actor = actorOf(request);
+      const [user, figures] = await Promise.all([deps.users.getProfile(actor), deps.ownFigures(actor)]);
+      return sendPage(reply, ProfilePage({ ctx: ctx(request, reply), user, figures }));
+    },
 
     editForm: async (request, reply) => {
       const user = await deps.users.getProfile(actorOf(request));

@@ -17,7 +17,7 @@ describe('profile', () => {
     const page = await agent.get('/profile');
     assert.equal(page.statusCode, 200);
     for (const text of [user.email, user.fullName, 'user', 'UTC', 'English']) assert.ok(page.body.includes(text), text);
-    assert.match(String(page.headers['cache-control']), /no-store/);
+    assert.equal(page.headers['cache-control'], 'private, no-cache', 'personal: only the browser keeps it, and revalidates');
   });
 
   test('edit saves name, time zone and language', async () => {

@@ -3,6 +3,8 @@ import { timeZoneList } from '../../lib/validation.ts';
 import { Field, Form, type FormValues, Select } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import type { ApiTokenRow } from '../auth/auth.repository.ts';
+import type { Figures } from '../stats/stats.repository.ts';
+import { FigureGrid } from '../stats/stats.views.tsx';
 import type { UserRow } from './users.repository.ts';
 
 const languageNames: Record<string, string> = { en: 'English', ru: 'Русский' };
@@ -31,7 +33,7 @@ function ProfileNav({ current }: { current: string }) {
   );
 }
 
-export function ProfilePage({ ctx, user }: { ctx: PageContext; user: UserRow }) {
+export function ProfilePage({ ctx, user, figures }: { ctx: PageContext; user: UserRow; figures: Figures }) {
   return (
     <Layout ctx={ctx} title="Profile">
       <ProfileNav current="/profile" />
@@ -62,6 +64,13 @@ export function ProfilePage({ ctx, user }: { ctx: PageContext; user: UserRow }) 
           </tbody>
         </table>
       </article>
+      <section aria-labelledby="profile-stats">
+        <h2 id="profile-stats">Your statistics</h2>
+        <FigureGrid figures={figures} prefix="profile" />
+        <p>
+          <a href="/stats">Charts and figures per mailing</a>
+        </p>
+      </section>
     </Layout>
   );
 }
