@@ -164,6 +164,27 @@ describe('send now', () => {
   });
 });
 
+describe('deleting', () => {
+  test("a deleted mailing takes its runs' deliveries and attempts with it, and so does a deleted user", async () => {
+    const counts = async (runId: number) => ({
+      deliveries: (await t.c.db.select().from(deliveries).where(eq(deliveries.runId, runId))).length,
+      attempts: (await t.c.db.select().from(attempts).where(eq(attempts.runId, runId))).length,
+    });
+    const m = await mailingFor(2);
+    const runId = await sendAndWait(m.agent, m.mailingId);
+    assert.deepEqual(await counts(runId), { deliveries: 2, attempts: 2 });
+    const kept = await mailingFor(1);
+    const keptRun = await sendAndWait(kept.agent, kept.mailingId);
+    assert.equal((await m.agent.post(`/mailings/${m.mailingId}/delete`)).statusCode, 303);
+    assert.deepEqual(await counts(runId), { deliveries: 0, attempts: 0 });
+    assert.deepEqual(await counts(keptRun), { deliveries: 1, attempts: 1 }, "another mailing's run is untouched");
+
+    const { agent: admin } = await signedIn(t, { role: 'admin' });
+    assert.equal((await admin.post(`/users/${kept.user.id}/delete`, { reason: 'test' })).statusCode, 303);
+    assert.deepEqual(await counts(keptRun), { deliveries: 0, attempts: 0 });
+  });
+});
+
 describe('one-click unsubscribe', () => {
   test('GET shows a button, POST suppresses the address for its owner (no cookie, no CSRF), later runs skip it', async () => {
     const m = await mailingFor(1);
