@@ -122,7 +122,13 @@ export const recipients = pgTable(
     comment: text('comment').notNull().default(''),
     ...timestamps,
   },
-  (t) => [uniqueIndex('recipients_owner_email_key').on(t.ownerId, t.email)],
+  (t) => [
+    uniqueIndex('recipients_owner_email_key').on(t.ownerId, t.email),
+    // The list's other sort orders (newest first by default), so a page of a large list is read
+    // from an index instead of sorting every one of the owner's rows.
+    index('recipients_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
+    index('recipients_owner_name_idx').on(t.ownerId, t.fullName, t.id),
+  ],
 );
 
 /** Addresses an owner's mailings must not mail: unsubscribed, hard-bounced, or suppressed by hand. */

@@ -85,6 +85,32 @@ for (const [kind, make] of factories) {
       assert.equal(await cached(cache, ofB, count.compute('b-stale')), 'b1', 'another owner keeps theirs');
     });
 
+    test('misses of one key at the same time share one computation; a failed one is not kept', async () => {
+      const cache = await make(3);
+      let calls = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const slow = async () => {
+        calls++;
+        await gate;
+        return { n: 42 };
+      };
+      const waiting = Array.from({ length: 10 }, () => cache.getOrCompute('popular', 60, slow));
+      release();
+      for (const value of await Promise.all(waiting)) assert.deepEqual(value, { n: 42 });
+      assert.equal(calls, 1, 'ten concurrent misses, one computation');
+
+      await assert.rejects(
+        cache.getOrCompute('flaky', 60, async () => {
+          throw new Error('database down');
+        }),
+        /database down/,
+      );
+      assert.equal(await cache.getOrCompute('flaky', 60, async () => 'recovered'), 'recovered');
+    });
+
     test('the namespace of a scope is its owner’s, or everyone’s', () => {
       assert.equal(namespaceOf({ kind: 'own', ownerId: 7 }), 'owner:7');
       assert.equal(namespaceOf({ kind: 'all' }), ALL);

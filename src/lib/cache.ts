@@ -158,12 +158,28 @@ export function createRedisCache(redis: Redis, logger: Logger): Cache {
   return cache;
 }
 
+/** Computations under way, per cache and key: concurrent misses of one key share one. */
+const inFlightOf = new WeakMap<Cache, Map<string, Promise<unknown>>>();
+
+/**
+ * The cached value, or one computation shared by every caller that misses the same key at the
+ * same time (in this process): when a popular value expires, the database computes it once, not
+ * once per waiting request.
+ */
 async function getOrCompute<T>(cache: Cache, key: string, ttlSeconds: number, compute: () => Promise<T>): Promise<T> {
   const hit = await cache.get<T>(key);
   if (hit !== undefined) return hit;
-  const value = await compute();
-  if (value === undefined) return value; // not JSON, so never cached (null is)
-  await cache.set(key, value, ttlSeconds);
-  // A miss answers what a hit would: a caller relying on a Date (not JSON) fails at once, not on the second request.
-  return JSON.parse(JSON.stringify(value)) as T;
+  const inFlight = inFlightOf.get(cache) ?? new Map<string, Promise<unknown>>();
+  inFlightOf.set(cache, inFlight);
+  const pending = inFlight.get(key) as Promise<T> | undefined;
+  if (pending) return pending;
+  const computing = (async () => {
+    const value = await compute();
+    if (value === undefined) return value; // not JSON, so never cached (null is)
+    await cache.set(key, value, ttlSeconds);
+    // A miss answers what a hit would: a caller relying on a Date (not JSON) fails at once, not on the second request.
+    return JSON.parse(JSON.stringify(value)) as T;
+  })().finally(() => inFlight.delete(key));
+  inFlight.set(key, computing);
+  return computing;
 }

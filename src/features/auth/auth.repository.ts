@@ -103,7 +103,7 @@ export function createAuthRepository(db: Db) {
 
     async findApiTokenUser(tokenHash: string) {
       const [row] = await db
-        .select({ tokenId: apiTokens.id, user: users })
+        .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
         .from(apiTokens)
         .innerJoin(users, eq(users.id, apiTokens.userId))
         .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));

@@ -223,7 +223,11 @@ export function createAuthService(deps: AuthDeps) {
       if (!rawToken.startsWith(API_TOKEN_PREFIX) || rawToken.length > 200) return null;
       const found = await repository.findApiTokenUser(hashToken(rawToken));
       if (!found || found.user.blockedAt || !found.user.emailConfirmedAt) return null;
-      await repository.touchApiToken(found.tokenId, clock.now());
+      // Written at most once a minute, like sessions' last sight: a write per request made
+      // concurrent calls with one token queue on that row's lock.
+      const now = clock.now();
+      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000)
+        await repository.touchApiToken(found.tokenId, now);
       return toActor(found.user, 'token');
     },
 

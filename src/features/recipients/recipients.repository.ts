@@ -50,11 +50,12 @@ export function createRecipientsRepository(db: Db) {
         : undefined;
       const where = and(scopeCondition(scope), search);
       const column = { email: recipients.email, fullName: recipients.fullName, createdAt: recipients.createdAt }[query.sort];
-      const order = query.direction === 'asc' ? asc(column) : desc(column);
+      // The tie-break follows the sort's direction, so one index serves both directions.
+      const by = query.direction === 'asc' ? asc : desc;
       const [items, [total]] = await Promise.all([
         base()
           .where(where)
-          .orderBy(order, asc(recipients.id))
+          .orderBy(by(column), by(recipients.id))
           .limit(query.pageSize)
           .offset((query.page - 1) * query.pageSize),
         db.select({ n: count() }).from(recipients).where(where),

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
 import { createUser, ensureAdmin, loginAgent, PASSWORD, signedIn } from '../../../test/support/accounts.ts';
 import { Agent, bearer } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { apiTokens } from '../../db/schema.ts';
+import { FixedClock } from '../../lib/clock.ts';
+import { toActor } from '../auth/auth.service.ts';
 
 let t: TestApp;
 before(async () => {
@@ -86,6 +90,29 @@ describe('change password', () => {
 });
 
 describe('API tokens', () => {
+  test('a token’s last use is recorded, at most once a minute (no write per request)', async () => {
+    const clock = new FixedClock(new Date('2026-06-01T10:00:00Z'));
+    const app = await createTestApp({ clock });
+    try {
+      const user = await createUser(app.c);
+      const { token, row } = await app.c.auth.createApiToken(toActor(user, 'session'), { name: 'counted' });
+      const lastUsed = async () =>
+        (await app.c.db.select().from(apiTokens).where(eq(apiTokens.id, row.id)))[0]?.lastUsedAt?.toISOString() ?? null;
+      const api = bearer(app.app, token);
+      assert.equal(await lastUsed(), null);
+      assert.equal((await api('GET', '/api/v1/me')).statusCode, 200);
+      assert.equal(await lastUsed(), '2026-06-01T10:00:00.000Z');
+      clock.advance(30_000);
+      assert.equal((await api('GET', '/api/v1/me')).statusCode, 200);
+      assert.equal(await lastUsed(), '2026-06-01T10:00:00.000Z', 'not written again within the minute');
+      clock.advance(31_000);
+      assert.equal((await api('GET', '/api/v1/me')).statusCode, 200);
+      assert.equal(await lastUsed(), '2026-06-01T10:01:01.000Z');
+    } finally {
+      await app.close();
+    }
+  });
+
   test('created with a name, shown once, usable as Bearer, listed without the secret, revocable', async () => {
     const { user, agent } = await signedIn(t);
     const created = await agent.post('/profile/tokens', { name: 'deploy script' });

@@ -1,0 +1,2 @@
+CREATE INDEX "recipients_owner_created_idx" ON "recipients" USING btree ("owner_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "recipients_owner_name_idx" ON "recipients" USING btree ("owner_id","full_name","id");
