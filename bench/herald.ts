@@ -206,7 +206,11 @@ export async function sendWithWorker(
   const { run, databaseUrl } = options;
   const cwd = tempDir(cleanup, 'worker');
   const sinkBefore = sink.messages();
-  const p = startHeraldProcess(cleanup, [HERALD_BIN, 'worker'], heraldEnv({ dataDir: cwd, smtpUrl: sink.url, databaseUrl }), cwd);
+  const env = heraldEnv({ dataDir: cwd, smtpUrl: sink.url, databaseUrl });
+  // Node flags for the worker alone (heap limits, say), on top of NODE_OPTIONS.
+  const workerOptions = [env.NODE_OPTIONS, process.env.BENCH_WORKER_NODE_OPTIONS].filter(Boolean).join(' ');
+  if (workerOptions) env.NODE_OPTIONS = workerOptions;
+  const p = startHeraldProcess(cleanup, [HERALD_BIN, 'worker'], env, cwd);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const disconnect = cleanup.add('database connection of the benchmark', () => db.end());

@@ -90,7 +90,7 @@ async function timeMaterialise(c: Container, recipients: number, bodyBytes: numb
 
 async function main(job: string | undefined): Promise<void> {
   const recipients = Number(process.env.BENCH_MEASURE_RECIPIENTS);
-  const bodyBytes = Number(process.env.BENCH_BODY_BYTES ?? 5120);
+  const bodyBytes = Number(process.env.BENCH_BODY_BYTES ?? 1500);
   if (!(recipients > 0) || (job !== 'send' && job !== 'materialise')) {
     throw new Error('usage: BENCH_MEASURE_RECIPIENTS=<n> node --import tsx bench/measure.ts send|materialise');
   }
