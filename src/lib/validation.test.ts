@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { emailAddress, newPassword, parseInput, singleLine, timeZone } from './validation.ts';
 
@@ -41,4 +42,19 @@ test('parseInput reports one message per field', () => {
     assert.equal(error.code, 'VALIDATION_FAILED');
     assert.ok(error.fields?._form);
   }
+});
+
+test('a missing field is reported as required; a value of the wrong type is not', () => {
+  const schema = z.object({ count: z.number(), name: z.string() });
+  const fieldsOf = (input: unknown) => {
+    try {
+      parseInput(schema, input);
+    } catch (error) {
+      return (error as AppError).fields ?? {};
+    }
+    assert.fail('the input was accepted');
+  };
+  assert.deepEqual(fieldsOf({ name: 'x' }), { count: 'This field is required.' });
+  const wrong = fieldsOf({ count: 'abc', name: 'x' });
+  assert.ok(wrong.count && wrong.count !== 'This field is required.', JSON.stringify(wrong));
 });

@@ -84,7 +84,9 @@ export const language = z.enum(languages, 'Choose English or Russian.');
 
 /** Parses input with a schema or throws VALIDATION_FAILED with one message per field. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input ?? {});
+  // zod 4 leaves the offending input out of its issues unless asked: without it every type
+  // error (a word where a number goes) would read as a missing field.
+  const result = schema.safeParse(input ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const fields: FieldErrors = {};
   for (const issue of result.error.issues) {

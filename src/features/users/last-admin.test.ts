@@ -38,6 +38,16 @@ test('two admins blocking each other at once: one wins, one admin can still act'
   assert.equal(await adminsWhoCanAct(app), 1);
 });
 
+test('two admins demoting each other at once: one wins, one admin remains', async () => {
+  const app = t as TestApp;
+  const [a, b] = [await createUser(app.c, { role: 'admin' }), await createUser(app.c, { role: 'admin' })];
+  await race(app, () => [
+    app.c.users.changeRole(toActor(a, 'session'), b.email, 'manager'),
+    app.c.users.changeRole(toActor(b, 'session'), a.email, 'manager'),
+  ]);
+  assert.equal(await adminsWhoCanAct(app), 1);
+});
+
 test('two admins deleting each other at once: one wins, one admin remains', async () => {
   const app = t as TestApp;
   const [a, b] = [await createUser(app.c, { role: 'admin' }), await createUser(app.c, { role: 'admin' })];

@@ -92,11 +92,6 @@ export function createUsersRepository(db: Db) {
       return row ?? null;
     },
 
-    async countByRole(role: Role): Promise<number> {
-      const [row] = await db.select({ n: count() }).from(users).where(eq(users.role, role));
-      return row?.n ?? 0;
-    },
-
     async confirmEmail(id: number, at: Date): Promise<void> {
       await db
         .update(users)
@@ -117,9 +112,12 @@ export function createUsersRepository(db: Db) {
       await db.update(users).set({ passwordHash, updatedAt: at }).where(eq(users.id, id));
     },
 
-    async updateRole(id: number, role: Role, at: Date): Promise<UserRow | null> {
-      const [row] = await db.update(users).set({ role, updatedAt: at }).where(eq(users.id, id)).returning();
-      return row ?? null;
+    /** Gives the user a role, under the same guard as blocking: the last admin who can act keeps the role. */
+    async updateRole(id: number, role: Role, at: Date): Promise<OversightOutcome> {
+      return guarded(id, ['user', 'manager', 'admin'], async (tx) => {
+        const [row] = await tx.update(users).set({ role, updatedAt: at }).where(eq(users.id, id)).returning();
+        return row ? { kind: 'done', user: row } : { kind: 'not_found' };
+      });
     },
 
     /** Creates the first admin only when no admin exists, in one statement, so two setups cannot both win. */

@@ -41,11 +41,13 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
       if (actor && user.id === actor.userId) throw new AppError('FORBIDDEN', 'You cannot change your own role.');
       if (user.role === role) return user;
       // Without an admin nobody could run the instance, and /setup would open to whoever came first.
-      if (user.role === 'admin' && (await deps.repository.countByRole('admin')) <= 1) {
-        throw new AppError('CONFLICT', 'This is the only admin; make another user admin first.');
+      // Checked under the admins' row locks, so two admins demoting each other cannot both win.
+      const outcome = await deps.repository.updateRole(user.id, role, deps.clock.now());
+      if (outcome.kind === 'last_admin') {
+        throw new AppError('CONFLICT', 'This is the only admin who can act; make another user admin first.');
       }
-      const updated = await deps.repository.updateRole(user.id, role, deps.clock.now());
-      if (!updated) throw AppError.notFound('User');
+      if (outcome.kind !== 'done') throw AppError.notFound('User');
+      const updated = outcome.user;
       await deps.audit.record({
         actor: actor ?? 'cli',
         action: 'user.role_changed',
