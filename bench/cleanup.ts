@@ -79,3 +79,19 @@ export function cleanUpOnSignals(cleanup: Cleanup): void {
   process.on('SIGINT', () => onSignal('SIGINT', 130));
   process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 }
+
+/** Runs a benchmark's `main`, cleaning up after it, after Ctrl-C, and after an error (exit code 1). */
+export async function runBenchmark(main: (cleanup: Cleanup) => Promise<void>): Promise<void> {
+  const cleanup = new Cleanup();
+  cleanUpOnSignals(cleanup);
+  try {
+    await main(cleanup);
+    await cleanup.runAll();
+  } catch (error) {
+    // After Ctrl-C the signal handler cleans up and exits; the error is only its echo.
+    if (cleanup.interrupted) await new Promise(() => {});
+    process.stderr.write(`\nThe benchmark stopped: ${(error as Error).stack ?? error}\n`);
+    await cleanup.runAll();
+    process.exit(1);
+  }
+}

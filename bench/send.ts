@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createDatabase, startPostgres } from '../test/support/postgres.ts';
-import { Cleanup, cleanUpOnSignals } from './cleanup.ts';
+import { type Cleanup, runBenchmark } from './cleanup.ts';
 import {
   measureMaterialise,
   measureSend,
@@ -216,15 +216,4 @@ function summaryRows(r: {
   ];
 }
 
-const cleanup = new Cleanup();
-cleanUpOnSignals(cleanup);
-try {
-  await main(cleanup);
-  await cleanup.runAll();
-} catch (error) {
-  // After Ctrl-C the signal handler cleans up and exits; the error is only its echo.
-  if (cleanup.interrupted) await new Promise(() => {});
-  process.stderr.write(`\nThe benchmark stopped: ${(error as Error).stack ?? error}\n`);
-  await cleanup.runAll();
-  process.exit(1);
-}
+await runBenchmark(main);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createDatabase, startPostgres } from '../test/support/postgres.ts';
-import { Cleanup, cleanUpOnSignals } from './cleanup.ts';
+import { type Cleanup, runBenchmark } from './cleanup.ts';
 import { correct, type LoadResult, type LoadSettings, measureLoad, probe, REQUEST_TIMEOUT_SECONDS, settleAt } from './load.ts';
 import { describeMachine, int, machineInfo, megabytes, type Row, renderTable, seconds } from './report.ts';
 import { type HeraldSite, HTTP_LIMITS, startHello, startHerald } from './web-herald.ts';
@@ -225,15 +225,4 @@ function summaryRows(ceiling: LoadResult, runs: { engine: string; measured: Meas
   return rows;
 }
 
-const cleanup = new Cleanup();
-cleanUpOnSignals(cleanup);
-try {
-  await main(cleanup);
-  await cleanup.runAll();
-} catch (error) {
-  // After Ctrl-C the signal handler cleans up and exits; the error is only its echo.
-  if (cleanup.interrupted) await new Promise(() => {});
-  process.stderr.write(`\nThe benchmark stopped: ${(error as Error).stack ?? error}\n`);
-  await cleanup.runAll();
-  process.exit(1);
-}
+await runBenchmark(main);
