@@ -71,6 +71,9 @@ export interface Actor {
   readonly email: string;
   readonly fullName: string;
   readonly via: 'session' | 'token' | 'cli';
+  /** The profile's language and time zone, for what Herald shows this user. */
+  readonly language?: 'en' | 'ru';
+  readonly timeZone?: string;
 }
 
 export function can(actor: Actor | null | undefined, permission: Permission): boolean {

@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { AuthService } from '../features/auth/auth.service.ts';
+import { pickLanguage } from '../i18n/i18n.ts';
 import { can } from '../permissions.ts';
-import { isApiRequest, readFlash, SESSION_COOKIE } from './context.ts';
+import { isApiRequest, LANGUAGE_COOKIE, readFlash, SESSION_COOKIE } from './context.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const setupExempt = (url: string | undefined) => url === '/setup' || url === '/healthz' || url === '/readyz';
@@ -15,6 +16,16 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
   app.decorateRequest('actor', null);
   app.decorateRequest('sessionToken', null);
   app.decorateRequest('flash', null);
+  app.decorateRequest('language', 'en');
+
+  // Runs after authentication (hooks run in order): the profile's language wins.
+  const chooseLanguage = (request: FastifyRequest) => {
+    request.language = pickLanguage({
+      profile: request.actor?.language,
+      chosen: request.cookies[LANGUAGE_COOKIE],
+      acceptLanguage: request.headers['accept-language'],
+    });
+  };
 
   app.addHook('onRequest', async (request, reply) => {
     const authorization = request.headers.authorization;
@@ -23,6 +34,7 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
       const actor = match?.[1] ? await deps.auth.authenticateApiToken(match[1]) : null;
       if (!actor) throw new AppError('UNAUTHENTICATED', 'The API token is missing, wrong, revoked, or its user is blocked.');
       request.actor = actor;
+      chooseLanguage(request);
       return;
     }
     const token = request.cookies[SESSION_COOKIE];
@@ -31,6 +43,7 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
       request.sessionToken = request.actor ? token : null;
       if (!request.actor) reply.clearCookie(SESSION_COOKIE, { path: '/' });
     }
+    chooseLanguage(request);
     if (!isApiRequest(request) && SAFE_METHODS.has(request.method)) request.flash = readFlash(request, reply);
   });
 

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
+import { formats, type Language, translator } from '../i18n/i18n.ts';
 import type { Permission } from '../permissions.ts';
 import type { Flash, PageContext } from '../views/layout.tsx';
 import { assetUrl } from './assets.ts';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     actor: import('../permissions.ts').Actor | null;
     sessionToken: string | null;
     flash: Flash | null;
+    /** The language the answer is written in (see `pickLanguage`). */
+    language: Language;
   }
   interface FastifyContextConfig {
     access?: Access;
@@ -24,6 +27,8 @@ declare module 'fastify' {
 }
 
 export const SESSION_COOKIE = 'herald_session';
+/** The language an anonymous visitor chose with the footer switcher. */
+export const LANGUAGE_COOKIE = 'herald_lang';
 const FLASH_COOKIE = 'herald_flash';
 
 export const isApiRequest = (request: FastifyRequest) => request.url.startsWith('/api/');
@@ -73,7 +78,12 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply, devMai
       return pageCsrfToken(reply);
     },
     flash: request.flash,
+    language: request.language,
+    t: translator(request.language),
+    format: formats(request.language, request.actor?.timeZone ?? 'UTC'),
+    timeZone: request.actor?.timeZone ?? 'UTC',
     path: request.url.split('?')[0] ?? '/',
+    query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '',
     devMailbox,
     assets,
   };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, isAppError } from '../errors.ts';
+import { english } from '../i18n/i18n.ts';
 import { ErrorPage } from '../views/error-page.tsx';
 import { isApiRequest, pageContext, sendPage } from './context.ts';
 
@@ -21,6 +22,9 @@ function toAppError(error: FastifyError): AppError | null {
   return null;
 }
 
+const inEnglish = (fields: Record<string, string>) =>
+  Object.fromEntries(Object.entries(fields).map(([name, message]) => [name, english(message)]));
+
 /** Sends an AppError as a problem document (API) or an error page (everything else). */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, devMailbox: boolean) {
   if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
@@ -30,10 +34,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
       .type('application/problem+json')
       .send({
         type: `https://herald.invalid/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
-        title: error.message,
+        title: english(error.message),
         status: error.status,
         code: error.code,
-        ...(error.fields ? { errors: error.fields } : {}),
+        ...(error.fields ? { errors: inEnglish(error.fields) } : {}),
       });
   }
   return sendPage(

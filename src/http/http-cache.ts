@@ -106,7 +106,8 @@ function addVary(reply: FastifyReply, fields: string[]): void {
 
 /**
  * HTTP caching in one place, for every route of the route table (static assets and streams set
- * their own): Cache-Control by `cacheControlFor`, `Vary: Cookie, Authorization`, ETag with 304
+ * their own): Cache-Control by `cacheControlFor`, `Vary: Cookie, Authorization, Accept-Language`
+ * (the language of a page comes from the profile, the language cookie or the browser), ETag with 304
  * on GET answers that have a body in memory (streams, such as server-sent events and CSV exports,
  * are left alone), and `Clear-Site-Data: "cache"` on logging out.
  */
@@ -114,7 +115,7 @@ export function registerHttpCache(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     const access = request.routeOptions.config.access;
     if (access === undefined) return payload;
-    addVary(reply, ['Cookie', 'Authorization']);
+    addVary(reply, ['Cookie', 'Authorization', 'Accept-Language']);
     // Personal pages may stay in the browser's cache (private, no-cache): logging out drops them.
     if (request.method === 'POST' && request.routeOptions.url === '/logout') reply.header('clear-site-data', '"cache"');
     if (!reply.hasHeader('cache-control')) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import { z } from 'zod';
 import type { Container } from '../container.ts';
+import { AppError } from '../errors.ts';
 import { createAuditPages } from '../features/audit/audit.pages.tsx';
 import { auditListSchema } from '../features/audit/audit.schemas.ts';
 import { createAuthPages } from '../features/auth/auth.pages.tsx';
@@ -28,11 +29,13 @@ import { createUserPages } from '../features/users/users.pages.tsx';
 import { createUsersApi } from '../features/users/users.routes.ts';
 import { profileSchema } from '../features/users/users.schemas.ts';
 import { createUsersAdminApi } from '../features/users/users-admin.routes.ts';
+import { isLanguage } from '../i18n/i18n.ts';
 import { reasonInputSchema } from '../lib/validation.ts';
 import { ApiDocsPage } from '../views/api-docs.tsx';
 import { HomePage } from '../views/home.tsx';
 import type { Access } from './context.ts';
-import { pageContext, sendPage } from './context.ts';
+import { LANGUAGE_COOKIE, pageContext, sendPage } from './context.ts';
+import { safeNext } from './forms.ts';
 import { type ApiDoc, type ApiOperation, buildOpenApiDocument } from './openapi.ts';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -114,6 +117,18 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
     const figures = await c.mailings.figures(request.actor);
     const posts = await c.blog.listRandomPublished();
     return sendPage(reply, HomePage({ ctx: pageContext(request, reply, devMailbox), figures, posts }));
+  });
+  route('GET', '/language/:language', 'public', async (request, reply) => {
+    const { language } = request.params as { language: string };
+    if (!isLanguage(language)) throw AppError.notFound();
+    reply.setCookie(LANGUAGE_COOKIE, language, {
+      path: '/',
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: c.config.secureCookies,
+      maxAge: 365 * 24 * 3600,
+    });
+    return reply.redirect(safeNext((request.query as { next?: unknown }).next), 303);
   });
   route('GET', '/setup', 'public', auth.setupForm);
   route('POST', '/setup', 'public', auth.setup, limited);

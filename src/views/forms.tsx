@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { FieldErrors } from '../errors.ts';
+import { useT } from './translate-context.ts';
 
 export type FormValues = Record<string, string | undefined>;
 
@@ -12,13 +13,14 @@ export function Form(props: {
   children?: ComponentChildren;
   secondary?: boolean;
 }) {
+  const t = useT();
   const formError = props.errors?._form;
   return (
     <form method="post" action={props.action} novalidate>
       <input type="hidden" name="_csrf" value={props.csrfToken} />
       {formError && (
         <p class="flash flash-error" role="alert">
-          {formError}
+          {t(formError)}
         </p>
       )}
       {props.children}
@@ -41,6 +43,7 @@ export function Field(props: {
   hint?: string;
 }) {
   const type = props.type ?? 'text';
+  const t = useT();
   const error = props.errors?.[props.name];
   const id = `field-${props.name}`;
   const describedBy = [error ? `${id}-error` : '', props.hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
@@ -60,7 +63,7 @@ export function Field(props: {
       {props.hint && <small id={`${id}-hint`}>{props.hint}</small>}
       {error && (
         <small id={`${id}-error`} class="field-error">
-          {error}
+          {t(error)}
         </small>
       )}
     </>
@@ -74,6 +77,7 @@ export function Select(props: {
   values?: FormValues | undefined;
   errors?: FieldErrors | undefined;
 }) {
+  const t = useT();
   const error = props.errors?.[props.name];
   const id = `field-${props.name}`;
   return (
@@ -93,7 +97,7 @@ export function Select(props: {
       </select>
       {error && (
         <small id={`${id}-error`} class="field-error">
-          {error}
+          {t(error)}
         </small>
       )}
     </>
@@ -111,6 +115,7 @@ export function TextArea(props: {
   hint?: ComponentChildren;
 }) {
   const id = `field-${props.name}`;
+  const t = useT();
   const error = props.errors?.[props.name];
   const describedBy = [props.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
@@ -129,7 +134,7 @@ export function TextArea(props: {
       {props.hint && <small id={`${id}-hint`}>{props.hint}</small>}
       {error && (
         <small id={`${id}-error`} class="field-error">
-          {error}
+          {t(error)}
         </small>
       )}
     </>

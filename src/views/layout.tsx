@@ -1,5 +1,7 @@
 import type { ComponentChildren } from 'preact';
+import type { Formats, Language, Translate } from '../i18n/i18n.ts';
 import { type Actor, can } from '../permissions.ts';
+import { TranslateContext } from './translate-context.ts';
 
 export interface Flash {
   kind: 'success' | 'error' | 'info';
@@ -11,7 +13,14 @@ export interface PageContext {
   actor: Actor | null;
   csrfToken: string;
   flash: Flash | null;
+  /** The reader's language, its translate function and formats (dates in the reader's time zone). */
+  language: Language;
+  t: Translate;
+  format: Formats;
+  timeZone: string;
   path: string;
+  /** The query string of the page's address, with its "?" (or empty). */
+  query: string;
   devMailbox: boolean;
   assets: { css: string; appCss: string };
 }
@@ -28,7 +37,7 @@ function NavLink({ href, path, children }: { href: string; path: string; childre
 }
 
 function Navigation({ ctx }: { ctx: PageContext }) {
-  const { actor, path } = ctx;
+  const { actor, path, t } = ctx;
   return (
     <nav>
       <ul>
@@ -40,35 +49,35 @@ function Navigation({ ctx }: { ctx: PageContext }) {
       </ul>
       <ul>
         <NavLink href="/blog" path={path}>
-          Blog
+          {t('Blog')}
         </NavLink>
         {actor ? (
           <>
             <NavLink href="/recipients" path={path}>
-              Recipients
+              {t('Recipients')}
             </NavLink>
             <NavLink href="/messages" path={path}>
-              Messages
+              {t('Messages')}
             </NavLink>
             <NavLink href="/mailings" path={path}>
-              Mailings
+              {t('Mailings')}
             </NavLink>
             <NavLink href="/stats" path={path}>
-              Statistics
+              {t('Statistics')}
             </NavLink>
             {can(actor, 'users:list') && (
               <NavLink href="/users" path={path}>
-                Users
+                {t('Users')}
               </NavLink>
             )}
             {can(actor, 'audit:read_own') && (
               <NavLink href="/audit" path={path}>
-                Audit log
+                {t('Audit log')}
               </NavLink>
             )}
             {can(actor, 'mailbox:read') && ctx.devMailbox && (
               <NavLink href="/dev/mailbox" path={path}>
-                Dev mailbox
+                {t('Dev mailbox')}
               </NavLink>
             )}
             <NavLink href="/profile" path={path}>
@@ -78,7 +87,7 @@ function Navigation({ ctx }: { ctx: PageContext }) {
               <form method="post" action="/logout" class="inline">
                 <input type="hidden" name="_csrf" value={ctx.csrfToken} />
                 <button type="submit" class="secondary outline">
-                  Log out
+                  {t('Log out')}
                 </button>
               </form>
             </li>
@@ -86,13 +95,39 @@ function Navigation({ ctx }: { ctx: PageContext }) {
         ) : (
           <>
             <NavLink href="/login" path={path}>
-              Log in
+              {t('Log in')}
             </NavLink>
             <NavLink href="/register" path={path}>
-              Register
+              {t('Register')}
             </NavLink>
           </>
         )}
+      </ul>
+    </nav>
+  );
+}
+
+const languageNames: Record<Language, string> = { en: 'English', ru: 'Русский' };
+
+/** Links that set the language cookie and come back to this page (signed-in users choose in their profile). */
+function LanguageSwitcher({ ctx }: { ctx: PageContext }) {
+  const back = encodeURIComponent(`${ctx.path}${ctx.query}`);
+  return (
+    <nav aria-label={ctx.t('Language')} class="language-switcher">
+      <ul>
+        {(Object.keys(languageNames) as Language[]).map((language) => (
+          <li key={language}>
+            {language === ctx.language ? (
+              <strong lang={language} aria-current="true">
+                {languageNames[language]}
+              </strong>
+            ) : (
+              <a href={`/language/${language}?next=${back}`} lang={language} hreflang={language}>
+                {languageNames[language]}
+              </a>
+            )}
+          </li>
+        ))}
       </ul>
     </nav>
   );
@@ -112,7 +147,7 @@ export function Layout({
   refreshSeconds?: number | undefined;
 }) {
   return (
-    <html lang="en">
+    <html lang={ctx.language}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -133,13 +168,14 @@ export function Layout({
         <main class="container">
           {ctx.flash && (
             <p class={`flash flash-${ctx.flash.kind}`} role={ctx.flash.kind === 'error' ? 'alert' : 'status'}>
-              {ctx.flash.message}
+              {ctx.t(ctx.flash.message)}
             </p>
           )}
-          {children}
+          <TranslateContext.Provider value={ctx.t}>{children}</TranslateContext.Provider>
         </main>
         <footer class="container">
-          <small>Herald — mailings you can trust.</small>
+          <small>{ctx.t('Herald — mailings you can trust.')}</small>
+          {!ctx.actor && <LanguageSwitcher ctx={ctx} />}
         </footer>
       </body>
     </html>

@@ -45,6 +45,8 @@ export const toActor = (user: UserRow, via: Actor['via']): Actor => ({
   email: user.email,
   fullName: user.fullName,
   via,
+  language: user.language,
+  timeZone: user.timeZone,
 });
 
 /** Registration, confirmation, login, sessions, password reset and API tokens. */

@@ -1,0 +1,6 @@
+import type { Catalogue } from './types.ts';
+
+export default {
+  en: {},
+  ru: {},
+} satisfies Catalogue;

@@ -1,0 +1,160 @@
+import i18next from 'i18next';
+import { catalogues } from './catalogues/index.ts';
+
+/**
+ * Herald speaks English (the default) and Russian. Keys are the English texts themselves
+ * (gettext style): a text missing from the Russian catalogue shows in English rather than as a
+ * code, and the English catalogue holds only plural forms. Plurals follow Intl.PluralRules
+ * through i18next: `key_one`, `key_few`, `key_many`, `key_other` (1 получатель, 2 получателя,
+ * 5 получателей).
+ */
+export const languages = ['en', 'ru'] as const;
+export type Language = (typeof languages)[number];
+export const defaultLanguage: Language = 'en';
+
+export const isLanguage = (value: unknown): value is Language => languages.includes(value as Language);
+
+/** Interpolated values: `{{name}}` in a key is replaced by `params.name` (pages escape it when rendering). */
+export type MessageParams = Record<string, string | number>;
+
+/** Translates a key or a message made by `msg`, in one language. */
+export type Translate = (key: string, params?: MessageParams) => string;
+
+const instance = i18next.createInstance();
+void instance.init({
+  initAsync: false,
+  lng: defaultLanguage,
+  fallbackLng: defaultLanguage,
+  supportedLngs: [...languages],
+  keySeparator: false,
+  nsSeparator: false,
+  returnEmptyString: false,
+  interpolation: { escapeValue: false },
+  resources: {
+    en: { translation: catalogues.en },
+    ru: { translation: catalogues.ru },
+  },
+});
+
+/**
+ * A message whose words are decided later, in the reader's language: the key and its values in
+ * one string, so it can travel where only a string fits (an error, a field error, a flash
+ * cookie). With no values it is the key itself.
+ */
+const SEPARATOR = '\u001f';
+
+export function msg(key: string, params?: MessageParams): string {
+  return params && Object.keys(params).length > 0 ? `${key}${SEPARATOR}${JSON.stringify(params)}` : key;
+}
+
+function decode(message: string): [string, MessageParams | undefined] {
+  const at = message.indexOf(SEPARATOR);
+  if (at < 0) return [message, undefined];
+  try {
+    return [message.slice(0, at), JSON.parse(message.slice(at + 1)) as MessageParams];
+  } catch {
+    return [message.slice(0, at), undefined];
+  }
+}
+
+const translators = new Map<Language, Translate>();
+
+/** The translate function of a language (made once per language). */
+export function translator(language: Language): Translate {
+  let translate = translators.get(language);
+  if (!translate) {
+    const fixed = instance.getFixedT(language);
+    translate = (key, params) => {
+      const [decodedKey, decodedParams] = decode(key);
+      const values = { ...decodedParams, ...params };
+      return fixed(decodedKey, { ...values, defaultValue: decodedKey }) as string;
+    };
+    translators.set(language, translate);
+  }
+  return translate;
+}
+
+/** English, for the API, logs and anything that has no reader's language. */
+export const english = translator('en');
+
+/**
+ * The reader's language: the profile's for a signed-in user, else the one chosen with the
+ * footer switcher (a cookie), else the browser's first supported Accept-Language, else English.
+ */
+export function pickLanguage(input: {
+  profile?: string | null | undefined;
+  chosen?: string | null | undefined;
+  acceptLanguage?: string | null | undefined;
+}): Language {
+  if (isLanguage(input.profile)) return input.profile;
+  if (isLanguage(input.chosen)) return input.chosen;
+  return fromAcceptLanguage(input.acceptLanguage) ?? defaultLanguage;
+}
+
+/** The supported language with the highest q in an Accept-Language header ("ru-RU,ru;q=0.9,en;q=0.8"). */
+export function fromAcceptLanguage(header: string | null | undefined): Language | null {
+  if (!header || header.length > 500) return null;
+  let best: { language: Language; q: number } | null = null;
+  for (const part of header.split(',')) {
+    const [tag = '', ...attributes] = part.trim().split(';');
+    const primary = tag.trim().toLowerCase().split('-')[0];
+    if (!isLanguage(primary)) continue;
+    const qAttribute = attributes.map((a) => a.trim()).find((a) => a.startsWith('q='));
+    const q = qAttribute ? Number(qAttribute.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0) continue;
+    if (!best || q > best.q) best = { language: primary, q };
+  }
+  return best?.language ?? null;
+}
+
+/** The language of the CLI: HERALD_LANGUAGE, else the locale of the shell (LC_ALL, LC_MESSAGES, LANG). */
+export function languageOfEnvironment(env: NodeJS.ProcessEnv = process.env): Language {
+  for (const value of [env.HERALD_LANGUAGE, env.LC_ALL, env.LC_MESSAGES, env.LANG]) {
+    const primary = value?.toLowerCase().split(/[-_.]/)[0];
+    if (isLanguage(primary)) return primary;
+    if (value) break;
+  }
+  return defaultLanguage;
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<Language, Intl.NumberFormat>();
+
+function dateTimeFormat(language: Language, timeZone: string, style: 'dateTime' | 'date' | 'time') {
+  const key = `${language} ${timeZone} ${style}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'dateTime'
+        ? { dateStyle: 'medium', timeStyle: 'short', timeZone }
+        : style === 'date'
+          ? { dateStyle: 'medium', timeZone }
+          : { timeStyle: 'short', timeZone };
+    format = new Intl.DateTimeFormat(language, options);
+    dateTimeFormats.set(key, format);
+  }
+  return format;
+}
+
+/** Dates, times and numbers as a reader of the language expects them, in the reader's time zone. */
+export interface Formats {
+  dateTime(date: Date): string;
+  date(date: Date): string;
+  time(date: Date): string;
+  number(value: number): string;
+}
+
+export function formats(language: Language, timeZone = 'UTC'): Formats {
+  let numbers = numberFormats.get(language);
+  if (!numbers) {
+    numbers = new Intl.NumberFormat(language);
+    numberFormats.set(language, numbers);
+  }
+  const number = numbers;
+  return {
+    dateTime: (date) => dateTimeFormat(language, timeZone, 'dateTime').format(date),
+    date: (date) => dateTimeFormat(language, timeZone, 'date').format(date),
+    time: (date) => dateTimeFormat(language, timeZone, 'time').format(date),
+    number: (value) => number.format(value),
+  };
+}
