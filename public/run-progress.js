@@ -1,28 +1,52 @@
 // Live progress on a run page. The page is complete without this script (it reloads itself when
 // scripting is off); with it, the figures and the bar follow the run's event stream in place, and
 // the stream is closed once the run is over. Loaded as a module: nothing here is global.
+// Its texts come from the page, in the reader's language (data-state-labels, data-texts).
+
+/** The texts when the page gives none (an older page still open while Herald was updated). */
+const englishTexts = {
+  seconds: '{{s}} s',
+  minutes: '{{m}} min {{s}} s',
+  hours: '{{h}} h {{m}} min',
+  eta: '; about {{duration}} to go',
+  stopped: 'Live figures stopped. Reload the page to see the latest.',
+  finished: "{{state}}. Reload the page to see each delivery's last reply.",
+};
+
 const section = document.querySelector('#run-progress[data-events]');
 if (section && typeof EventSource === 'function') follow(section);
 
 /** Subscribes to the run's events and shows each snapshot; stops at the last one. */
 function follow(section) {
   const labels = JSON.parse(section.dataset.stateLabels || '{}');
+  const texts = { ...englishTexts, ...JSON.parse(section.dataset.texts || '{}') };
+  const language = document.documentElement.lang || 'en';
+  const numbers = new Intl.NumberFormat(language);
+  const rates = new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const words = { labels, texts, numbers, rates };
   const source = new EventSource(section.dataset.events);
   source.addEventListener('message', (event) => {
     const snapshot = JSON.parse(event.data);
-    show(snapshot, labels);
+    show(snapshot, words);
     if (snapshot.finished) source.close();
   });
   // A refused or lost stream (the browser retries a dropped one by itself) leaves the figures as they were.
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) setText('run-live', 'Live figures stopped. Reload the page to see the latest.');
+    if (source.readyState === EventSource.CLOSED) setText('run-live', texts.stopped);
   });
 }
 
-function show(snapshot, labels) {
-  for (const key of ['sent', 'failed', 'remaining', 'suppressed', 'unknown']) setText(`run-${key}`, snapshot[key]);
+/** Puts values into a text's {{placeholders}}. */
+function fill(text, values) {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (match, name) => (name in values ? String(values[name]) : match));
+}
+
+function show(snapshot, { labels, texts, numbers, rates }) {
+  for (const key of ['sent', 'failed', 'remaining', 'suppressed', 'unknown']) {
+    setText(`run-${key}`, numbers.format(snapshot[key]));
+  }
   const done = snapshot.total - snapshot.remaining;
-  setText('run-done', done);
+  setText('run-done', numbers.format(done));
   const bar = document.getElementById('run-bar');
   if (bar) {
     bar.max = Math.max(snapshot.total, 1);
@@ -30,11 +54,12 @@ function show(snapshot, labels) {
   }
   const label = labels[snapshot.state] || snapshot.state;
   setText('run-state', label);
-  setText('run-rate', snapshot.rate.toFixed(1));
-  setText('run-eta', snapshot.etaSeconds === null ? '' : `; about ${formatDuration(snapshot.etaSeconds)} to go`);
+  setText('run-rate', rates.format(snapshot.rate));
+  const eta = snapshot.etaSeconds === null ? '' : fill(texts.eta, { duration: formatDuration(snapshot.etaSeconds, texts) });
+  setText('run-eta', eta);
   const pace = document.getElementById('run-pace');
   if (pace) pace.hidden = snapshot.finished;
-  if (snapshot.finished) setText('run-live', `${label}. Reload the page to see each delivery's last reply.`);
+  if (snapshot.finished) setText('run-live', fill(texts.finished, { state: label }));
 }
 
 function setText(id, value) {
@@ -43,9 +68,9 @@ function setText(id, value) {
 }
 
 /** "42 s", "3 min 20 s", "2 h 5 min", as the page writes it (formatDuration in sending.views.tsx). */
-function formatDuration(totalSeconds) {
+function formatDuration(totalSeconds, texts) {
   const s = Math.max(0, Math.round(totalSeconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 60) return fill(texts.seconds, { s });
+  if (s < 3600) return fill(texts.minutes, { m: Math.floor(s / 60), s: s % 60 });
+  return fill(texts.hours, { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
 }

@@ -2,7 +2,8 @@
 // module) from each canvas's `data-chart` attribute. The page is complete without this script:
 // every chart has a table of the same figures after it. The two series never differ by colour
 // alone: successful attempts are a solid line with round points (solid bars), failed attempts a
-// dashed line with triangles (hatched bars), and the legend shows those marks.
+// dashed line with triangles (hatched bars), and the legend shows those marks. The series' names
+// come translated from the page (`spec.series`), so the legend speaks the reader's language.
 const SUCCESS = '#2e7d32';
 const FAILURE = '#c62828';
 
@@ -34,8 +35,8 @@ function daily(spec) {
       labels: spec.labels,
       datasets: [
         // The failed line is drawn last (lowest order), so where the two meet its dashes and triangles show on top.
-        line('Successful attempts', spec.successful, SUCCESS, { pointStyle: 'circle', borderDash: [], order: 1 }),
-        line('Failed attempts', spec.failed, FAILURE, { pointStyle: 'triangle', borderDash: [6, 4], order: 0 }),
+        line(spec.series.successful, spec.successful, SUCCESS, { pointStyle: 'circle', borderDash: [], order: 1 }),
+        line(spec.series.failed, spec.failed, FAILURE, { pointStyle: 'triangle', borderDash: [6, 4], order: 0 }),
       ],
     },
     options: { aspectRatio: 3, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -53,8 +54,8 @@ function perMailing(spec) {
     data: {
       labels: spec.labels,
       datasets: [
-        { label: 'Successful attempts', data: spec.successful, backgroundColor: SUCCESS, borderColor: SUCCESS, borderWidth: 1 },
-        { label: 'Failed attempts', data: spec.failed, backgroundColor: hatch(FAILURE), borderColor: FAILURE, borderWidth: 2 },
+        { label: spec.series.successful, data: spec.successful, backgroundColor: SUCCESS, borderColor: SUCCESS, borderWidth: 1 },
+        { label: spec.series.failed, data: spec.failed, backgroundColor: hatch(FAILURE), borderColor: FAILURE, borderWidth: 2 },
       ],
     },
     options: {

@@ -1,3 +1,5 @@
+import { msg } from './i18n/i18n.ts';
+
 /**
  * The one error type the services throw. Codes are stable (clients may switch on them);
  * messages are for people. HTTP statuses live here and nowhere else.
@@ -50,12 +52,13 @@ export class AppError extends Error {
     return errorStatus[this.code];
   }
 
-  static validation(fields: FieldErrors, message = 'Some fields need attention.'): AppError {
+  static validation(fields: FieldErrors, message = msg('Some fields need attention.')): AppError {
     return new AppError('VALIDATION_FAILED', message, { fields });
   }
 
-  static notFound(what = 'Page'): AppError {
-    return new AppError('NOT_FOUND', `${what} not found.`);
+  /** `message` is a whole sentence naming what is missing: `msg('Recipient not found.')`. */
+  static notFound(message = msg('Page not found.')): AppError {
+    return new AppError('NOT_FOUND', message);
   }
 }
 

@@ -5,11 +5,15 @@ import { isAppError } from '../errors.ts';
 import { describePosts } from '../features/blog/blog.cli.ts';
 import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
 import { describeStats, type ExportAttemptsOptions, exportAttemptsFile } from '../features/stats/stats.cli.ts';
+import { defaultLanguage, isLanguage, type Language, type Translate, translator } from '../i18n/i18n.ts';
 import { seedDemo } from './seed-demo.ts';
 import { sendDue, sendMailing } from './send.ts';
 
-/** A CLI command as data, so the same thing runs in this process or is forwarded to a running server. */
-export type CliCommand =
+/**
+ * A CLI command as data, so the same thing runs in this process or is forwarded to a running
+ * server; it carries the caller's language, so the server answers in it.
+ */
+export type CliCommand = (
   | { name: 'migrate' }
   | { name: 'create-admin'; email: string; password: string; fullName: string }
   | { name: 'set-role'; email: string; role: string; reason?: string | undefined }
@@ -19,7 +23,8 @@ export type CliCommand =
   | { name: 'seed-demo'; force: boolean }
   | ({ name: 'export-attempts' } & ExportAttemptsOptions)
   | { name: 'stats'; owner?: string | undefined }
-  | { name: 'posts'; all: boolean };
+  | { name: 'posts'; all: boolean }
+) & { language?: Language | undefined };
 
 /** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
 export type ProgressListener = (done: number, total: number) => void;
@@ -29,10 +34,14 @@ export interface CommandResult {
   output: string;
 }
 
-const describeError = (error: unknown): CommandResult => {
+/** The translate function of a command's language (English when it names none or an unknown one). */
+export const translatorOf = (command: CliCommand): Translate =>
+  translator(isLanguage(command.language) ? command.language : defaultLanguage);
+
+const describeError = (error: unknown, t: Translate): CommandResult => {
   if (isAppError(error)) {
-    const fields = error.fields ? Object.entries(error.fields).map(([field, message]) => `  ${field}: ${message}`) : [];
-    return { code: 1, output: [`Error: ${error.message}`, ...fields].join('\n') };
+    const fields = error.fields ? Object.entries(error.fields).map(([field, message]) => `  ${field}: ${t(message)}`) : [];
+    return { code: 1, output: [t('Error: {{message}}', { message: t(error.message) }), ...fields].join('\n') };
   }
   throw error;
 };
@@ -43,11 +52,12 @@ export async function executeCommand(
   command: CliCommand,
   onProgress: ProgressListener = () => {},
 ): Promise<CommandResult> {
+  const t = translatorOf(command);
   try {
     switch (command.name) {
       case 'migrate':
         // Opening the container applied every pending migration already.
-        return { code: 0, output: 'The database schema is up to date.' };
+        return { code: 0, output: t('The database schema is up to date.') };
       case 'create-admin': {
         const user = await c.auth.createAdmin({
           email: command.email,
@@ -55,29 +65,29 @@ export async function executeCommand(
           password: command.password,
           passwordConfirm: command.password,
         });
-        return { code: 0, output: `Admin ${user.email} created (id ${user.id}).` };
+        return { code: 0, output: t('Admin {{email}} created (id {{id}}).', { email: user.email, id: user.id }) };
       }
       case 'set-role': {
         const user = await c.users.changeRole(null, command.email, command.role, command.reason);
-        return { code: 0, output: `${user.email} is now ${user.role}.` };
+        return { code: 0, output: t('{{email}} is now {{role}}.', { email: user.email, role: user.role }) };
       }
       case 'send':
-        return await sendMailing(c, command.mailingId, onProgress);
+        return await sendMailing(c, command.mailingId, onProgress, t);
       case 'send-due':
-        return await sendDue(c);
+        return await sendDue(c, t);
       case 'import-recipients':
-        return await importRecipientsFile(c, command.file, command.owner, onProgress);
+        return await importRecipientsFile(c, command.file, command.owner, onProgress, t);
       case 'seed-demo':
-        return await seedDemo(c, { force: command.force });
+        return await seedDemo(c, { force: command.force }, t);
       case 'export-attempts':
-        return await exportAttemptsFile(c, command);
+        return await exportAttemptsFile(c, command, t);
       case 'stats':
-        return await describeStats(c, command.owner);
+        return await describeStats(c, command.owner, t);
       case 'posts':
-        return await describePosts(c.blog, command.all);
+        return await describePosts(c.blog, command.all, t);
     }
   } catch (error) {
-    return describeError(error);
+    return describeError(error, t);
   }
 }
 
@@ -87,15 +97,16 @@ async function importRecipientsFile(
   file: string,
   owner: string,
   onProgress: ProgressListener,
+  t: Translate,
 ): Promise<CommandResult> {
   const actor = await c.users.getActorByEmail(owner);
   let size: number;
   try {
     const info = await stat(file);
-    if (!info.isFile()) return { code: 1, output: `Error: ${file} is not a file.` };
+    if (!info.isFile()) return { code: 1, output: t('Error: {{file}} is not a file.', { file }) };
     size = info.size;
   } catch {
-    return { code: 1, output: `Error: cannot read ${file}.` };
+    return { code: 1, output: t('Error: cannot read {{file}}.', { file }) };
   }
   const stream = createReadStream(file);
   let read = 0;
@@ -105,20 +116,26 @@ async function importRecipientsFile(
   try {
     const report = await importRecipientsCsv(c.recipients, actor, stream, () => onProgress(read, size));
     onProgress(size, size);
-    return { code: 0, output: describeReport(report, actor.email) };
+    return { code: 0, output: describeReport(report, actor.email, t) };
   } catch (error) {
-    if (error instanceof CsvFormatError) return { code: 1, output: `Error: ${error.message}` };
+    if (error instanceof CsvFormatError) return { code: 1, output: t('Error: {{message}}', { message: t(error.message) }) };
     throw error;
   } finally {
     stream.destroy();
   }
 }
 
-function describeReport(report: ImportReport, owner: string): string {
-  const lines = [
-    `${report.rows} rows read for ${owner}: ${report.imported} imported, ${report.duplicateCount} duplicates skipped, ${report.invalidCount} invalid rows skipped.`,
-    ...report.invalid.slice(0, 20).map((row) => `  line ${row.line}: ${row.reason}`),
+/** The import's figures, then the first invalid rows with their reasons (the reasons are messages, told in the reader's language). */
+function describeReport(report: ImportReport, owner: string, t: Translate): string {
+  const figures = [
+    t('{{count}} rows imported', { count: report.imported }),
+    t('{{count}} duplicate rows skipped', { count: report.duplicateCount }),
+    t('{{count}} rows skipped as invalid', { count: report.invalidCount }),
   ];
-  if (report.invalidCount > 20) lines.push(`  … and ${report.invalidCount - 20} more invalid rows.`);
+  const lines = [
+    `${t('{{count}} rows read for {{owner}}', { count: report.rows, owner })}: ${figures.join(', ')}.`,
+    ...report.invalid.slice(0, 20).map((row) => `  ${t('line {{line}}: {{reason}}', { line: row.line, reason: t(row.reason) })}`),
+  ];
+  if (report.invalidCount > 20) lines.push(`  ${t('… and {{count}} more invalid rows.', { count: report.invalidCount - 20 })}`);
   return lines.join('\n');
 }

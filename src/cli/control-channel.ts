@@ -3,7 +3,8 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { CliCommand, CommandResult, ProgressListener } from './commands.ts';
+import { english, msg } from '../i18n/i18n.ts';
+import { type CliCommand, type CommandResult, type ProgressListener, translatorOf } from './commands.ts';
 
 /**
  * While a server holds the embedded database, CLI commands reach it here: a loopback-only HTTP
@@ -44,11 +45,14 @@ export async function startControlServer(
       // One JSON document a line: progress while the command runs, then its result.
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
       let result: CommandResult;
+      // Until the command is read, its language is unknown: English.
+      let t = english;
       try {
         const command = JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliCommand;
+        t = translatorOf(command);
         result = await execute(command, (done, total) => response.write(`${JSON.stringify({ progress: [done, total] })}\n`));
       } catch (error) {
-        result = { code: 1, output: `Error: ${(error as Error).message}` };
+        result = { code: 1, output: t('Error: {{message}}', { message: t((error as Error).message) }) };
       }
       response.end(`${JSON.stringify({ result })}\n`);
     });
@@ -69,7 +73,7 @@ export async function startControlServer(
   };
 }
 
-/** Sends a command to the server holding the data directory; throws when it cannot be reached. */
+/** Sends a command to the server holding the data directory; throws when it cannot be reached (a message to translate). */
 export async function forwardCommand(
   dataDir: string,
   command: CliCommand,
@@ -81,7 +85,9 @@ export async function forwardCommand(
     headers: { 'content-type': 'application/json', 'x-herald-secret': info.secret },
     body: JSON.stringify(command),
   });
-  if (!response.ok || !response.body) throw new Error(`the running server refused the command (HTTP ${response.status})`);
+  if (!response.ok || !response.body) {
+    throw new Error(msg('the running server refused the command (HTTP {{status}})', { status: response.status }));
+  }
   let buffered = '';
   for await (const chunk of response.body.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;
@@ -94,5 +100,5 @@ export async function forwardCommand(
       newline = buffered.indexOf('\n');
     }
   }
-  throw new Error('the running server closed the channel without a result');
+  throw new Error(msg('the running server closed the channel without a result'));
 }

@@ -7,16 +7,20 @@ import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { createContainer } from '../container.ts';
 import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-dir-lock.ts';
 import { exportThroughTemporaryFile } from '../features/stats/stats.cli.ts';
+import { defaultLanguage, languageOfEnvironment, msg, type Translate, translator } from '../i18n/i18n.ts';
 import { roles } from '../permissions.ts';
-import { type CliCommand, type CommandResult, executeCommand, type ProgressListener } from './commands.ts';
+import { translateCommanderText } from './commander-messages.ts';
+import { type CliCommand, type CommandResult, executeCommand, type ProgressListener, translatorOf } from './commands.ts';
 import { forwardCommand } from './control-channel.ts';
 import { progressBar } from './progress.ts';
 
 /**
  * Runs a command here, or, when a running server holds the embedded database, through it:
- * PGlite must never be opened by two processes.
+ * PGlite must never be opened by two processes. The command names its language, so either way
+ * the answer is in the caller's.
  */
-async function runDatabaseCommand(config: Config, command: CliCommand, onProgress?: ProgressListener): Promise<CommandResult> {
+async function runCommand(config: Config, command: CliCommand, onProgress?: ProgressListener): Promise<CommandResult> {
+  const t = translatorOf(command);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (!config.databaseUrl) {
@@ -24,7 +28,7 @@ async function runDatabaseCommand(config: Config, command: CliCommand, onProgres
       if (holder && isServer(holder)) return forwardTo(config, command, holder, onProgress);
       // Another CLI command holds the directory for a moment: wait for it rather than fail.
       if (holder) {
-        if (Date.now() > deadline) return { code: 1, output: `Error: ${new DataDirLockedError(holder, '').message}` };
+        if (Date.now() > deadline) return { code: 1, output: lockedMessage(holder, t) };
         await delay(200);
         continue;
       }
@@ -55,12 +59,24 @@ async function forwardTo(
   try {
     return await forwardCommand(config.dataDir, command, onProgress);
   } catch (error) {
+    const t = translatorOf(command);
     return {
       code: 1,
-      output: `Error: the data directory is held by PID ${holder.pid} (${holder.command}), which did not take the command: ${(error as Error).message}`,
+      output: t('Error: the data directory is held by PID {{pid}} ({{command}}), which did not take the command: {{reason}}', {
+        pid: holder.pid,
+        command: holder.command,
+        reason: t((error as Error).message),
+      }),
     };
   }
 }
+
+/** The data directory is another Herald process's (the lock's own error text is English, for logs). */
+const lockedMessage = (holder: LockInfo, t: Translate) =>
+  t(
+    'Error: the data directory is in use by another Herald process (PID {{pid}}, {{command}}, since {{since}}). Stop it first, or run CLI commands while it runs: they are forwarded to it.',
+    { pid: holder.pid, command: holder.command, since: holder.startedAt },
+  );
 
 /** The CLI prints its own results; of the machinery's logs only warnings and errors go to stderr. */
 const quietLogger = (config: Config) =>
@@ -89,51 +105,64 @@ async function serve(config: Config, options: { workers: boolean }): Promise<voi
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-/** A process kind that needs PostgreSQL: PGlite must never be opened by two processes. */
-function refuseEmbedded(what: string): never {
-  process.stderr.write(
-    `Error: ${what} needs DATABASE_URL (PostgreSQL). The embedded database serves one process: \`herald start\` runs the web app, the scheduler and the sender in it.\n`,
-  );
+/** A process kind that needs PostgreSQL (a message naming it): PGlite must never be opened by two processes. */
+function refuseEmbedded(message: string, t: Translate): never {
+  process.stderr.write(`${t(message)}\n`);
   process.exit(2);
 }
 
 export async function main(argv: string[]): Promise<void> {
   let config: Config;
+  const language = languageOfEnvironment();
+  const t = translator(language);
+  const runDatabaseCommand = (command: CliCommand, onProgress?: ProgressListener) =>
+    runCommand(config, { ...command, language }, onProgress);
   const program = new Command('herald')
-    .description('Herald: self-hosted e-mail mailings')
+    .description(t('Herald: self-hosted e-mail mailings'))
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) })
+    // commander's English errors are kept as they are for English readers.
+    .configureOutput({
+      outputError: (text, write) => write(language === defaultLanguage ? text : translateCommanderText(text, t)),
+    })
+    .helpOption('-h, --help', t('display help for command'))
+    .helpCommand('help [command]', t('display help for command'))
     .hook('preAction', () => {
       config = loadConfig();
     });
 
   program
     .command('start')
-    .description('run the web app and the background workers in one process')
+    .description(t('run the web app and the background workers in one process'))
     .action(async () => serve(config, { workers: true }));
 
   program
     .command('web')
-    .description('run the web app only, no scheduler or sender (PostgreSQL only; pair it with `herald worker`)')
+    .description(t('run the web app only, no scheduler or sender (PostgreSQL only; pair it with `herald worker`)'))
     .action(async () => {
-      if (!config.databaseUrl) refuseEmbedded('a web-only process');
+      if (!config.databaseUrl)
+        refuseEmbedded(
+          msg(
+            'Error: a web-only process needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the web app, the scheduler and the sender in it.',
+          ),
+          t,
+        );
       await serve(config, { workers: false });
     });
 
   program
     .command('migrate')
-    .description('apply pending database migrations')
-    .action(async () => finish(await runDatabaseCommand(config, { name: 'migrate' })));
+    .description(t('apply pending database migrations'))
+    .action(async () => finish(await runDatabaseCommand({ name: 'migrate' })));
 
   program
     .command('create-admin')
-    .description('create an admin account (confirmed, no e-mail needed)')
-    .requiredOption('--email <email>', 'the admin’s e-mail address')
-    .requiredOption('--password <password>', 'the admin’s password (at least 10 characters)')
-    .option('--name <full name>', 'the admin’s full name', 'Administrator')
+    .description(t('create an admin account (confirmed, no e-mail needed)'))
+    .requiredOption('--email <email>', t('the admin’s e-mail address'))
+    .requiredOption('--password <password>', t('the admin’s password (at least 10 characters)'))
+    .option('--name <full name>', t('the admin’s full name'), 'Administrator')
     .action(async (options: { email: string; password: string; name: string }) =>
       finish(
-        await runDatabaseCommand(config, {
+        await runDatabaseCommand({
           name: 'create-admin',
           email: options.email,
           password: options.password,
@@ -144,23 +173,22 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('set-role')
-    .description('give a user another role')
-    .argument('<email>', 'the user’s e-mail address')
-    .addArgument(new Command().createArgument('<role>', `one of: ${roles.join(', ')}`).choices(roles))
-    .addOption(new Option('--reason <text>', 'why, for the audit log'))
+    .description(t('give a user another role'))
+    .argument('<email>', t('the user’s e-mail address'))
+    .addArgument(new Command().createArgument('<role>', t('one of: {{roles}}', { roles: roles.join(', ') })).choices(roles))
+    .addOption(new Option('--reason <text>', t('why, for the audit log')))
     .action(async (email: string, role: string, options: { reason?: string }) =>
-      finish(await runDatabaseCommand(config, { name: 'set-role', email, role, reason: options.reason })),
+      finish(await runDatabaseCommand({ name: 'set-role', email, role, reason: options.reason })),
     );
 
   program
     .command('import-recipients')
-    .description('import recipients from a CSV file (header: email, name, comment) into a user’s list')
-    .argument('<file.csv>', 'the CSV file')
-    .requiredOption('--owner <email>', 'the user who will own the recipients')
+    .description(t('import recipients from a CSV file (header: email, name, comment) into a user’s list'))
+    .argument('<file.csv>', t('the CSV file'))
+    .requiredOption('--owner <email>', t('the user who will own the recipients'))
     .action(async (file: string, options: { owner: string }) => {
-      const bar = progressBar('Importing');
+      const bar = progressBar(t('Importing'), t);
       const result = await runDatabaseCommand(
-        config,
         { name: 'import-recipients', file: path.resolve(file), owner: options.owner },
         bar.update,
       );
@@ -170,35 +198,33 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('seed-demo')
-    .description('add demo accounts, recipients, messages and mailings (refuses a database with data unless forced)')
-    .option('--force', 'add the demo data even though the database has data (existing demo accounts are skipped)', false)
-    .action(async (options: { force: boolean }) =>
-      finish(await runDatabaseCommand(config, { name: 'seed-demo', force: options.force })),
-    );
+    .description(t('add demo accounts, recipients, messages and mailings (refuses a database with data unless forced)'))
+    .option('--force', t('add the demo data even though the database has data (existing demo accounts are skipped)'), false)
+    .action(async (options: { force: boolean }) => finish(await runDatabaseCommand({ name: 'seed-demo', force: options.force })));
 
   program
     .command('posts')
-    .description('list published blog posts: slug, date, views, title')
-    .option('--all', 'list drafts too', false)
-    .action(async (options: { all: boolean }) => finish(await runDatabaseCommand(config, { name: 'posts', all: options.all })));
+    .description(t('list published blog posts: slug, date, views, title'))
+    .option('--all', t('list drafts too'), false)
+    .action(async (options: { all: boolean }) => finish(await runDatabaseCommand({ name: 'posts', all: options.all })));
 
   program
     .command('export-attempts')
-    .description('write SMTP attempts as CSV (everyone’s, or one owner’s) to a file or stdout')
-    .option('--mailing <id>', 'only this mailing')
-    .option('--run <id>', 'only this run')
-    .addOption(new Option('--status <status>', 'only successes or only failures').choices(['success', 'failure']))
-    .option('--from <YYYY-MM-DD>', 'from this day (UTC)')
-    .option('--to <YYYY-MM-DD>', 'up to and including this day (UTC)')
-    .option('--owner <email>', 'only this user’s mailings')
-    .option('--output <file>', 'write to this file instead of stdout')
+    .description(t('write SMTP attempts as CSV (everyone’s, or one owner’s) to a file or stdout'))
+    .option('--mailing <id>', t('only this mailing'))
+    .option('--run <id>', t('only this run'))
+    .addOption(new Option('--status <status>', t('only successes or only failures')).choices(['success', 'failure']))
+    .option('--from <YYYY-MM-DD>', t('from this day (UTC)'))
+    .option('--to <YYYY-MM-DD>', t('up to and including this day (UTC)'))
+    .option('--owner <email>', t('only this user’s mailings'))
+    .option('--output <file>', t('write to this file instead of stdout'))
     .action(async (options: Record<'mailing' | 'run' | 'status' | 'from' | 'to' | 'owner' | 'output', string | undefined>) => {
       const { mailing, run, status, from, to, owner } = options;
       const command = (output: string): CliCommand => {
         return { name: 'export-attempts', mailingId: mailing, runId: run, status, from, to, owner, output };
       };
-      if (options.output) return finish(await runDatabaseCommand(config, command(path.resolve(options.output))));
-      const result = await exportThroughTemporaryFile((file) => runDatabaseCommand(config, command(file)), process.stdout);
+      if (options.output) return finish(await runDatabaseCommand(command(path.resolve(options.output))));
+      const result = await exportThroughTemporaryFile((file) => runDatabaseCommand(command(file)), process.stdout);
       // The CSV went to stdout; the summary or the error goes to stderr.
       process.stderr.write(`${result.output}\n`);
       process.exit(result.code);
@@ -206,33 +232,37 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('stats')
-    .description('print successful and failed attempts and messages sent: everyone’s with the table of users, or one owner’s')
-    .option('--owner <email>', 'only this user’s figures')
-    .action(async (options: { owner?: string }) =>
-      finish(await runDatabaseCommand(config, { name: 'stats', owner: options.owner })),
-    );
+    .description(t('print successful and failed attempts and messages sent: everyone’s with the table of users, or one owner’s'))
+    .option('--owner <email>', t('only this user’s figures'))
+    .action(async (options: { owner?: string }) => finish(await runDatabaseCommand({ name: 'stats', owner: options.owner })));
 
   program
     .command('send')
-    .description('start a run of a mailing now and follow it to the end (exit 1 when anything failed)')
-    .argument('<mailing-id>', 'the mailing to send')
+    .description(t('start a run of a mailing now and follow it to the end (exit 1 when anything failed)'))
+    .argument('<mailing-id>', t('the mailing to send'))
     .action(async (mailingId: string) => {
-      const bar = progressBar('Sending');
-      const result = await runDatabaseCommand(config, { name: 'send', mailingId }, bar.update);
+      const bar = progressBar(t('Sending'), t);
+      const result = await runDatabaseCommand({ name: 'send', mailingId }, bar.update);
       bar.stop();
       await finish(result);
     });
 
   program
     .command('send-due')
-    .description('one scheduler pass: start the runs that are due and send them (for cron)')
-    .action(async () => finish(await runDatabaseCommand(config, { name: 'send-due' })));
+    .description(t('one scheduler pass: start the runs that are due and send them (for cron)'))
+    .action(async () => finish(await runDatabaseCommand({ name: 'send-due' })));
 
   program
     .command('worker')
-    .description('run the scheduler and the sender without the web app (PostgreSQL only)')
+    .description(t('run the scheduler and the sender without the web app (PostgreSQL only)'))
     .action(async () => {
-      if (!config.databaseUrl) refuseEmbedded('a worker');
+      if (!config.databaseUrl)
+        refuseEmbedded(
+          msg(
+            'Error: a worker needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the web app, the scheduler and the sender in it.',
+          ),
+          t,
+        );
       const container = await createContainer(config, { command: 'herald worker' });
       await container.startWorkers();
       container.logger.info('Herald worker is running');
@@ -249,14 +279,14 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
     if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.stderr.write(`${t('Configuration error: {{message}}', { message: t(error.message) })}\n`);
       process.exit(2);
     }
     if (error instanceof DataDirLockedError) {
-      process.stderr.write(`Error: ${error.message}\n`);
+      process.stderr.write(`${lockedMessage(error.holder, t)}\n`);
       process.exit(1);
     }
-    process.stderr.write(`Error: ${(error as Error).stack ?? error}\n`);
+    process.stderr.write(`${t('Error: {{message}}', { message: String((error as Error).stack ?? error) })}\n`);
     process.exit(1);
   }
 }

@@ -4,6 +4,7 @@ import { createUser } from '../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../test/support/app.ts';
 import type { Container } from '../container.ts';
 import { toLocal } from '../features/mailings/zoned-time.ts';
+import { translator } from '../i18n/i18n.ts';
 import { DEMO_PASSWORD, demoAdmin, demoManager, demoOwners, seedDemo } from './seed-demo.ts';
 
 /** What one demo owner has, read through the services as the owner sees it. */
@@ -93,5 +94,46 @@ describe('herald seed-demo', () => {
     await assert.rejects(t.c.users.getActorByEmail(demoAdmin.email), /No user has the e-mail/);
     assert.equal((await holdings(t.c, ada!.email)).recipients, 25);
     assert.equal((await holdings(t.c, grace!.email)).mailings.length, 3, 'the existing owner got nothing twice');
+  });
+});
+
+describe('herald seed-demo in Russian (the operator’s language)', () => {
+  const ru = translator('ru');
+
+  test('the summary and the refusal are Russian; the demo content is data and stays as it is', async () => {
+    const app = await createTestApp({ devMailbox: true });
+    try {
+      const result = await seedDemo(app.c, { force: false }, ru);
+      assert.equal(result.code, 0, result.output);
+      assert.match(
+        result.output,
+        new RegExp(`^Демонстрационные данные добавлены\\. Войдите на \\S+/login с паролем ${DEMO_PASSWORD}:`),
+      );
+      assert.match(result.output, /ada@demo\.herald\.test \(Europe\/Moscow\): 25 получателей, 2 сообщения, 3 рассылки/);
+      assert.doesNotMatch(result.output, /added|recipients|messages|mailings/);
+
+      const refused = await seedDemo(app.c, { force: false }, ru);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.output,
+        'Ошибка: в базе данных уже есть данные; чтобы всё равно добавить демонстрационные данные, используйте --force.',
+      );
+
+      const ada = await holdings(app.c, demoOwners[0]!.email);
+      assert.ok(
+        ada.mailings.some((m) => m.name === 'Weekly reminder'),
+        'demo content is not translated',
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('the owner’s figures take the Russian plural forms', () => {
+    const figures = (count: number) => ru('{{count}} recipients, 2 messages, 3 mailings', { count });
+    assert.equal(figures(1), '1 получатель, 2 сообщения, 3 рассылки');
+    assert.equal(figures(2), '2 получателя, 2 сообщения, 3 рассылки');
+    assert.equal(figures(5), '5 получателей, 2 сообщения, 3 рассылки');
+    assert.equal(figures(21), '21 получатель, 2 сообщения, 3 рассылки');
   });
 });

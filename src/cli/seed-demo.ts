@@ -3,6 +3,7 @@ import { isAppError } from '../errors.ts';
 import type { Weekday } from '../features/mailings/schedule.ts';
 import { dateOfDay, dayNumber, toLocal } from '../features/mailings/zoned-time.ts';
 import { createUsersRepository } from '../features/users/users.repository.ts';
+import { english, type Translate } from '../i18n/i18n.ts';
 import type { Actor, Role } from '../permissions.ts';
 import type { CommandResult } from './commands.ts';
 
@@ -138,8 +139,11 @@ async function createAccount(c: Container, account: DemoAccount): Promise<Actor>
   return c.users.getActorByEmail(account.email);
 }
 
-/** An owner's recipients, two messages and three mailings, all through the services. */
-async function fillOwner(c: Container, actor: Actor, owner: DemoOwner): Promise<string> {
+/**
+ * An owner's recipients, two messages and three mailings, all through the services. The demo
+ * content itself is data, in English whatever the operator's language.
+ */
+async function fillOwner(c: Container, actor: Actor, owner: DemoOwner, t: Translate): Promise<string> {
   const recipientIds: number[] = [];
   for (const [index, person] of owner.people.entries()) {
     const address = `${person.toLowerCase().replace(/\s+/g, '.')}@${owner.domain}`;
@@ -209,7 +213,7 @@ async function fillOwner(c: Container, actor: Actor, owner: DemoOwner): Promise<
     endsAt: at(366, '08:30'),
     schedule: { kind: 'monthly', dayOfMonth: 31 },
   });
-  return `${recipientIds.length} recipients, 2 messages, 3 mailings`;
+  return t('{{count}} recipients, 2 messages, 3 mailings', { count: recipientIds.length });
 }
 
 /**
@@ -217,38 +221,42 @@ async function fillOwner(c: Container, actor: Actor, owner: DemoOwner): Promise<
  * Refuses a database that has any data, unless forced; even forced, accounts that exist are
  * skipped (with everything they would have owned), so nothing is ever added twice.
  */
-export async function seedDemo(c: Container, options: { force: boolean }): Promise<CommandResult> {
+export async function seedDemo(c: Container, options: { force: boolean }, t: Translate = english): Promise<CommandResult> {
   if (!options.force && (await hasData(c))) {
-    return { code: 1, output: 'Error: the database already has data; use --force to add demo data anyway.' };
+    return { code: 1, output: t('Error: the database already has data; use --force to add demo data anyway.') };
   }
   const added: string[] = [];
   const skipped: string[] = [];
   const pad = (role: string) => role.padEnd(8);
 
-  if (await findActor(c, demoAdmin.email)) skipped.push(`${demoAdmin.email}: the account exists already`);
-  else if (!(await c.auth.isSetupNeeded())) skipped.push(`${demoAdmin.email}: an admin exists already`);
+  const exists = (email: string) => t('{{email}}: the account exists already', { email });
+  if (await findActor(c, demoAdmin.email)) skipped.push(exists(demoAdmin.email));
+  else if (!(await c.auth.isSetupNeeded())) skipped.push(t('{{email}}: an admin exists already', { email: demoAdmin.email }));
   else added.push(`${pad('admin')} ${(await createAccount(c, demoAdmin)).email}`);
 
-  if (await findActor(c, demoManager.email)) skipped.push(`${demoManager.email}: the account exists already`);
+  if (await findActor(c, demoManager.email)) skipped.push(exists(demoManager.email));
   else added.push(`${pad('manager')} ${(await createAccount(c, demoManager)).email}`);
 
   for (const owner of demoOwners) {
     if (await findActor(c, owner.email)) {
-      skipped.push(`${owner.email}: the account exists already`);
+      skipped.push(exists(owner.email));
       continue;
     }
     const created = await createAccount(c, owner);
     await c.users.updateProfile(created, { fullName: owner.fullName, timeZone: owner.timeZone, language: 'en' });
-    added.push(`${pad('user')} ${owner.email} (${owner.timeZone}): ${await fillOwner(c, created, owner)}`);
+    added.push(`${pad('user')} ${owner.email} (${owner.timeZone}): ${await fillOwner(c, created, owner, t)}`);
   }
 
   const lines =
     added.length > 0
       ? [
-          `Demo data added. Log in at ${c.config.baseUrl}/login with the password ${DEMO_PASSWORD}:`,
+          t('Demo data added. Log in at {{url}} with the password {{password}}:', {
+            url: `${c.config.baseUrl}/login`,
+            password: DEMO_PASSWORD,
+          }),
           ...added.map((l) => `  ${l}`),
         ]
-      : ['Nothing added.'];
-  if (skipped.length > 0) lines.push('Skipped, so nothing is added twice:', ...skipped.map((line) => `  ${line}`));
+      : [t('Nothing added.')];
+  if (skipped.length > 0) lines.push(t('Skipped, so nothing is added twice:'), ...skipped.map((line) => `  ${line}`));
   return { code: 0, output: lines.join('\n') };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Container } from '../container.ts';
+import type { Translate } from '../i18n/i18n.ts';
 import type { Actor } from '../permissions.ts';
 import type { CommandResult, ProgressListener } from './commands.ts';
 
@@ -22,20 +23,38 @@ async function sendHere<T>(c: Container, work: () => Promise<T | null>): Promise
 }
 
 /** `herald send <mailing-id>`: a CLI run with live progress, a summary, and exit 1 when anything failed. */
-export async function sendMailing(c: Container, rawId: string, onProgress: ProgressListener): Promise<CommandResult> {
+export async function sendMailing(
+  c: Container,
+  rawId: string,
+  onProgress: ProgressListener,
+  t: Translate,
+): Promise<CommandResult> {
   const { mailingId, runId } = await c.sending.sendNow(operator, rawId, 'cli');
   const run = await sendHere(c, async () => {
     const { run, progress } = await c.sending.getRun(operator, mailingId, runId);
     onProgress(progress.sent + progress.failed + progress.suppressed + progress.unknown, run.total);
     return run.state === 'sending' ? null : run;
   });
-  const line = `Run #${run.id} of mailing ${mailingId}: ${run.sent} sent, ${run.failed} failed, ${run.suppressed} suppressed, ${run.unknown} unknown, of ${run.total}.`;
+  const line = t(
+    'Run #{{run}} of mailing {{mailing}}: {{sent}} sent, {{failed}} failed, {{suppressed}} suppressed, {{unknown}} unknown, of {{total}}.',
+    {
+      run: run.id,
+      mailing: mailingId,
+      sent: run.sent,
+      failed: run.failed,
+      suppressed: run.suppressed,
+      unknown: run.unknown,
+      total: run.total,
+    },
+  );
   return { code: run.failed + run.unknown > 0 ? 1 : 0, output: line };
 }
 
 /** `herald send-due`: one scheduler pass, then the runs it started are sent before the command ends. */
-export async function sendDue(c: Container): Promise<CommandResult> {
+export async function sendDue(c: Container, t: Translate): Promise<CommandResult> {
   const pass = await c.scheduler.runDue();
   await sendHere(c, async () => ((await c.sending.countSendableRuns()) === 0 ? true : null));
-  return { code: 0, output: `${pass.created} runs started and sent, ${pass.skipped} occurrences skipped as too old.` };
+  const started = t('{{count}} runs started and sent', { count: pass.created });
+  const skipped = t('{{count}} occurrences skipped as too old', { count: pass.skipped });
+  return { code: 0, output: `${started}, ${skipped}.` };
 }

@@ -1,18 +1,19 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, isAppError } from '../errors.ts';
-import { english } from '../i18n/i18n.ts';
+import { english, msg } from '../i18n/i18n.ts';
 import { ErrorPage } from '../views/error-page.tsx';
 import { isApiRequest, pageContext, sendPage } from './context.ts';
 
 /** Maps Fastify's own errors (body too large, bad content type, CSRF, rate limit) to our codes. */
 function toAppError(error: FastifyError): AppError | null {
+  const formExpired = msg('The form has expired or did not come from Herald. Reload the page and try again.');
   const byFastifyCode: Record<string, [ErrorCode, string]> = {
-    FST_CSRF_INVALID_TOKEN: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
-    FST_CSRF_MISSING_SECRET: ['CSRF_INVALID', 'The form has expired or did not come from Herald. Reload the page and try again.'],
-    FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request is too large.'],
-    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'This content type is not accepted here.'],
-    FST_ERR_CTP_EMPTY_JSON_BODY: ['BAD_REQUEST', 'The request body is empty.'],
-    FST_ERR_CTP_INVALID_JSON_BODY: ['BAD_REQUEST', 'The request body is not valid JSON.'],
+    FST_CSRF_INVALID_TOKEN: ['CSRF_INVALID', formExpired],
+    FST_CSRF_MISSING_SECRET: ['CSRF_INVALID', formExpired],
+    FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', msg('The request is too large.')],
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', msg('This content type is not accepted here.')],
+    FST_ERR_CTP_EMPTY_JSON_BODY: ['BAD_REQUEST', msg('The request body is empty.')],
+    FST_ERR_CTP_INVALID_JSON_BODY: ['BAD_REQUEST', msg('The request body is not valid JSON.')],
   };
   const known = error.code ? byFastifyCode[error.code] : undefined;
   if (known) return new AppError(known[0], known[1]);

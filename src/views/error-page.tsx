@@ -16,7 +16,7 @@ const titles: Record<number, string> = {
 
 export function ErrorPage({ ctx, status, message }: { ctx: PageContext; status: number; message: string }) {
   const { t } = ctx;
-  const title = t(titles[status] ?? 'Error');
+  const title = t(titles[status] ?? msg('Error'));
   return (
     <Layout ctx={ctx} title={title}>
       <article>

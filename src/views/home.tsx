@@ -1,4 +1,3 @@
-import { formatDay } from './format.ts';
 import { Layout, type PageContext } from './layout.tsx';
 
 export interface HomeFigures {
@@ -15,38 +14,42 @@ export interface HomePost {
 }
 
 /** Up to three published posts; nothing at all when there are none. */
-function FromTheBlog({ posts }: { posts: HomePost[] }) {
+function FromTheBlog({ ctx, posts }: { ctx: PageContext; posts: HomePost[] }) {
+  const { t } = ctx;
   if (posts.length === 0) return null;
   return (
     <section aria-labelledby="blog-title" id="home-posts">
-      <h2 id="blog-title">From the blog</h2>
+      <h2 id="blog-title">{t('From the blog')}</h2>
       <ul>
         {posts.map((post) => (
           <li>
             <a href={`/blog/${post.slug}`}>{post.title}</a>
-            {post.publishedAt && <small> · {formatDay(post.publishedAt)}</small>}
+            {post.publishedAt && <small> · {ctx.format.date(post.publishedAt)}</small>}
           </li>
         ))}
       </ul>
       <p>
-        <a href="/blog">Every post</a>
+        <a href="/blog">{t('Every post')}</a>
       </p>
     </section>
   );
 }
 
 export function HomePage({ ctx, figures, posts = [] }: { ctx: PageContext; figures: HomeFigures; posts?: HomePost[] }) {
-  const whose = ctx.actor ? (ctx.actor.role === 'user' ? 'Yours' : 'Everyone’s') : 'On this Herald';
+  const { t, format } = ctx;
+  const whose = ctx.actor ? (ctx.actor.role === 'user' ? t('Yours') : t('Everyone’s')) : t('On this Herald');
   return (
-    <Layout ctx={ctx} title="Home">
+    <Layout ctx={ctx} title={t('Home')}>
       <section>
         <h1>Herald</h1>
         <p>
-          Keep your recipients and messages, plan mailings once or on a schedule, and see exactly what happened to every e-mail.
+          {t(
+            'Keep your recipients and messages, plan mailings once or on a schedule, and see exactly what happened to every e-mail.',
+          )}
         </p>
         {!ctx.actor && (
           <p>
-            <a href="/register">Create an account</a> or <a href="/login">log in</a>.
+            <a href="/register">{t('Create an account')}</a> {t('or')} <a href="/login">{t('log in')}</a>.
           </p>
         )}
       </section>
@@ -55,25 +58,25 @@ export function HomePage({ ctx, figures, posts = [] }: { ctx: PageContext; figur
         <div class="grid figures">
           <article>
             <p class="figure" id="figure-mailings">
-              {figures.mailings}
+              {format.number(figures.mailings)}
             </p>
-            <p>mailings</p>
+            <p>{t('mailings', { count: figures.mailings })}</p>
           </article>
           <article>
             <p class="figure" id="figure-running">
-              {figures.running}
+              {format.number(figures.running)}
             </p>
-            <p>running now</p>
+            <p>{t('running now', { count: figures.running })}</p>
           </article>
           <article>
             <p class="figure" id="figure-recipients">
-              {figures.uniqueRecipients}
+              {format.number(figures.uniqueRecipients)}
             </p>
-            <p>unique recipient addresses</p>
+            <p>{t('unique recipient addresses', { count: figures.uniqueRecipients })}</p>
           </article>
         </div>
       </section>
-      <FromTheBlog posts={posts} />
+      <FromTheBlog ctx={ctx} posts={posts} />
     </Layout>
   );
 }

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { type Page, pageCount } from '../lib/scope.ts';
+import { useT } from './translate-context.ts';
 
 /** Builds a list URL keeping the current query and changing some parameters. */
 export function listUrl(
@@ -36,24 +37,25 @@ export function SortHeader(props: {
 
 /** Previous/next links and "page N of M". */
 export function Pagination(props: { path: string; query: Record<string, string | number | undefined>; page: Page<unknown> }) {
+  const t = useT();
   const pages = pageCount(props.page);
   const current = props.page.page;
   if (pages <= 1) return null;
+  const previous = `← ${t('Previous')}`;
+  const next = `${t('Next')} →`;
   return (
-    <nav aria-label="Pagination">
+    <nav aria-label={t('Pagination')}>
       <ul>
         <li>
           {current > 1 ? (
-            <a href={listUrl(props.path, props.query, { page: current - 1 })}>← Previous</a>
+            <a href={listUrl(props.path, props.query, { page: current - 1 })}>{previous}</a>
           ) : (
-            <span>← Previous</span>
+            <span>{previous}</span>
           )}
         </li>
+        <li>{t('Page {{page}} of {{pages}}', { page: current, pages })}</li>
         <li>
-          Page {current} of {pages}
-        </li>
-        <li>
-          {current < pages ? <a href={listUrl(props.path, props.query, { page: current + 1 })}>Next →</a> : <span>Next →</span>}
+          {current < pages ? <a href={listUrl(props.path, props.query, { page: current + 1 })}>{next}</a> : <span>{next}</span>}
         </li>
       </ul>
     </nav>
@@ -64,21 +66,23 @@ export function Pagination(props: { path: string; query: Record<string, string |
 export function ConfirmDelete(props: {
   action: string;
   csrfToken: string;
+  /** What goes, already in the reader's language and as the object of "Delete": t('the recipient {{email}}', …). */
   what: string;
   cancel: string;
   children?: ComponentChildren;
 }) {
+  const t = useT();
   return (
     <article>
-      <h1>Delete {props.what}?</h1>
+      <h1>{t('Delete {{what}}?', { what: props.what })}</h1>
       {props.children}
-      <p>This cannot be undone.</p>
+      <p>{t('This cannot be undone.')}</p>
       <form method="post" action={props.action}>
         <input type="hidden" name="_csrf" value={props.csrfToken} />
         <button type="submit" class="contrast">
-          Delete
+          {t('Delete')}
         </button>{' '}
-        <a href={props.cancel}>Cancel</a>
+        <a href={props.cancel}>{t('Cancel')}</a>
       </form>
     </article>
   );

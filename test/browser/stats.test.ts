@@ -62,7 +62,9 @@ test(
 
     const drawn = await page.evaluate(() => {
       const ChartJs = (
-        window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: number[] }[] } } } }
+        window as unknown as {
+          Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: { data: number[]; label: string }[] } } };
+        }
       ).Chart;
       const canvas = document.getElementById('own-daily-chart') as HTMLCanvasElement;
       const chart = ChartJs.getChart(canvas);
@@ -75,11 +77,13 @@ test(
         painted,
         successful: chart.data.datasets[0]!.data.reduce((a, b) => a + b, 0),
         failed: chart.data.datasets[1]!.data.reduce((a, b) => a + b, 0),
+        legend: chart.data.datasets.map((d) => d.label),
       };
     });
     assert.ok(drawn.width > 0, 'the canvas has a size');
     assert.ok(drawn.painted > 1000, `the chart painted the canvas (${drawn.painted} pixels)`);
     assert.deepEqual({ successful: drawn.successful, failed: drawn.failed }, { successful: 2, failed: 2 });
+    assert.deepEqual(drawn.legend, ['Successful attempts', 'Failed attempts'], 'the legend names come from the page');
 
     assert.equal((await page.locator('#own-successful').textContent())?.trim(), '2');
     assert.equal((await page.locator('#own-failed').textContent())?.trim(), '2');

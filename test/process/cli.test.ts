@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { msg, translator } from '../../src/i18n/i18n.ts';
 import { freePort } from '../support/net.ts';
 import { createDatabase } from '../support/postgres.ts';
 
@@ -51,6 +52,11 @@ const HERALD_VARIABLES = [
   'SEND_RATE_PER_SECOND',
   'SMTP_POOL_SIZE',
   'NODE_TEST_CONTEXT',
+  // The CLI's language: unset, so the default (English) is what the tests see unless they ask.
+  'HERALD_LANGUAGE',
+  'LC_ALL',
+  'LC_MESSAGES',
+  'LANG',
 ];
 
 interface Exit {
@@ -245,6 +251,19 @@ function assertRefused(result: Exit, code: number, message: RegExp) {
   assert.equal(result.stdout, '');
 }
 
+/** A refusal in Russian: the exit code, a message on stderr, nothing on stdout, no English "Error:". */
+function assertRefusedInRussian(result: Exit, code: number, message: RegExp) {
+  assert.equal(result.code, code, `exit code\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  assert.match(result.stderr, message);
+  assert.match(result.stderr, /^(Ошибка|ошибка): /);
+  assert.doesNotMatch(result.stderr, /\berror\b/i);
+  assert.equal(result.stdout, '');
+}
+
+const RUSSIAN = { LANG: 'ru_RU.UTF-8' };
+const russian = translator('ru');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const lockFile = () => path.join(dataDir, 'herald.lock');
 const controlFile = () => path.join(dataDir, 'control.json');
 const lockHolder = () => (JSON.parse(readFileSync(lockFile(), 'utf8')) as { pid: number }).pid;
@@ -345,7 +364,7 @@ describe(`herald CLI as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'
     writeFileSync(file, 'email,name\nann@example.com,Ann\nbad-address,Bad\nANN@example.com,Ann again\n');
     const result = await cli(['import-recipients', file, '--owner', ADMIN.email]);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /3 rows read for .*: 1 imported, 1 duplicates skipped, 1 invalid rows skipped/);
+    assert.match(result.stdout, /3 rows read for .*: 1 row imported, 1 duplicate row skipped, 1 row skipped as invalid\./);
     assert.match(result.stdout, /line 3: Enter a valid e-mail address/);
     const { session } = await logIn(s, ADMIN.email, ADMIN.password);
     const list = (await (await get(s, '/api/v1/recipients', `herald_session=${session}`)).json()) as { total: number };
@@ -364,6 +383,41 @@ describe(`herald CLI as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'
     assertRefused(noHeader!, 1, /header with an e-mail column/);
     const after = (await (await get(s, '/api/v1/recipients', `herald_session=${session}`)).json()) as { total: number };
     assert.equal(after.total, 1, 'the refused imports wrote nothing');
+  });
+
+  test('in Russian (LANG=ru_RU.UTF-8) the running server answers in the caller’s language', slow, async () => {
+    const file = path.join(workDir, 'people-ru.csv');
+    writeFileSync(
+      file,
+      'email,name\nboris@example.com,Boris\nvera@example.com,Vera\nnot-an-address,X\nBORIS@example.com,Boris again\nalso bad,Y\n',
+    );
+    const missing = path.join(workDir, 'missing.csv');
+    const [report, missingFile, unknownOwner, noOwner, badRole, help, pinnedEnglish] = await Promise.all([
+      cli(['import-recipients', file, '--owner', ADMIN.email], RUSSIAN),
+      cli(['import-recipients', missing, '--owner', ADMIN.email], RUSSIAN),
+      cli(['import-recipients', file, '--owner', 'ghost@example.com'], { HERALD_LANGUAGE: 'ru' }),
+      cli(['import-recipients', file], RUSSIAN),
+      cli(['set-role', OPS.email, 'overlord'], RUSSIAN),
+      cli(['help', 'send'], RUSSIAN),
+      cli(['import-recipients', missing, '--owner', ADMIN.email], { ...RUSSIAN, HERALD_LANGUAGE: 'en' }),
+    ]);
+    assert.equal(report!.code, 0, report!.stderr);
+    assert.match(
+      report!.stdout,
+      /^Для first-admin@example\.com прочитано 5 строк: 2 строки импортированы, 1 повтор пропущен, 2 неверные строки пропущены\.\n {2}строка 4: .+\n {2}строка 6: /,
+    );
+    assert.doesNotMatch(report!.stdout, /rows|imported|skipped|line \d/);
+
+    assertRefusedInRussian(missingFile!, 1, new RegExp(`^Ошибка: не удаётся прочитать ${escapeRegExp(missing)}\\.\\n$`));
+    const noSuchUser = russian(msg('No user has the e-mail {{email}}.', { email: 'ghost@example.com' }));
+    assert.equal(unknownOwner!.stderr, `Ошибка: ${noSuchUser}\n`, 'the service’s refusal, in the caller’s language');
+    assertRefusedInRussian(noOwner!, 2, /^ошибка: не указан обязательный параметр «--owner <email>»/);
+    assertRefusedInRussian(badRole!, 2, /^ошибка: недопустимое значение «overlord» аргумента «role»\. Допустимые значения: /);
+    assert.equal(help!.code, 0, help!.stderr);
+    assert.match(help!.stdout, /запустить рассылку сейчас и следить за запуском/);
+    assert.match(help!.stdout, /mailing-id +рассылка, которую нужно отправить/);
+    assertRefused(pinnedEnglish!, 1, /^Error: cannot read .*missing\.csv\.\n$/);
+    if (embedded) assert.equal(lockHolder(), current().pid, 'the server carried the commands out');
   });
 
   test('migrate while the server runs exits 0', slow, async () => {
@@ -505,6 +559,20 @@ describe(`herald seed-demo as a process (${embedded ? 'embedded PGlite' : 'Postg
     for (const email of demoAccounts)
       assert.match(forced!.stdout, new RegExp(`${email.replaceAll('.', '\\.')}: the account exists`));
   });
+
+  test('in Russian the refusal and the summary are Russian; the demo content stays as it is', slow, async () => {
+    const env = { ...demoEnv, ...RUSSIAN };
+    const [again, forced] = await Promise.all([cli(['seed-demo'], env), cli(['seed-demo', '--force'], env)]);
+    assertRefusedInRussian(
+      again!,
+      1,
+      /^Ошибка: в базе данных уже есть данные; чтобы всё равно добавить демонстрационные данные, используйте --force\.\n$/,
+    );
+    assert.equal(forced!.code, 0, forced!.stderr);
+    assert.match(forced!.stdout, /^Ничего не добавлено\.\nПропущено, чтобы ничего не добавить дважды:\n/);
+    assert.match(forced!.stdout, /admin@demo\.herald\.test: учётная запись уже существует/);
+    assert.doesNotMatch(forced!.stdout, /added|exists/);
+  });
 });
 
 describe(`herald send and send-due as processes (${embedded ? 'embedded PGlite' : 'PostgreSQL'})`, () => {
@@ -531,6 +599,27 @@ describe(`herald send and send-due as processes (${embedded ? 'embedded PGlite' 
     assertRefused(unknown!, 1, /not found/);
     assertRefused(text!, 1, /not found/);
     assertRefused(none!, 2, /mailing-id/);
+  });
+
+  test('in Russian: the summary of a run, the refusal reason and the send-due figures', slow, async () => {
+    // Mailing 4 is the second demo owner's one-off mailing, not sent yet.
+    const sent = await cli(['send', '4'], { ...sendEnv, ...RUSSIAN });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(
+      sent.stdout,
+      /^Запуск №\d+ рассылки 4: отправлено 25, не доставлено 0, в стоп-листе 0, неизвестно 0, всего 25\.\n$/,
+    );
+    const [again, due, bad] = await Promise.all([
+      cli(['send', '4'], { ...sendEnv, ...RUSSIAN }),
+      cli(['send-due'], { ...sendEnv, HERALD_LANGUAGE: 'ru' }),
+      cli(['send'], { ...sendEnv, ...RUSSIAN }),
+    ]);
+    const completed = russian('The mailing is completed; duplicate it to send again.');
+    assert.equal(again!.code, 1);
+    assert.equal(again!.stderr, `Ошибка: ${completed}\n`);
+    assert.equal(due!.code, 0, due!.stderr);
+    assert.equal(due!.stdout, 'Начато и отправлено 0 запусков, пропущено 0 устаревших срабатываний.\n');
+    assertRefusedInRussian(bad!, 2, /^ошибка: не указан обязательный аргумент «mailing-id»/);
   });
 
   test('send-due starts and sends what is due (nothing here) and says so', slow, async () => {

@@ -28,6 +28,8 @@ before(async () => {
     DATA_DIR: path.join(workDir, 'data'),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    // The neutral locale: the CLI speaks its default, English, whatever the runner's locale.
+    LANG: 'C.UTF-8',
     ...(pgServerUrl ? { DATABASE_URL: await createDatabase(pgServerUrl) } : {}),
   };
 });
@@ -37,9 +39,9 @@ after(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-/** Runs `herald <args>` to its end. */
-async function cli(args: string[]) {
-  const herald = new HeraldProcess(args, { cwd: workDir, env });
+/** Runs `herald <args>` to its end (with `extra` variables, such as a language). */
+async function cli(args: string[], extra: Record<string, string> = {}) {
+  const herald = new HeraldProcess(args, { cwd: workDir, env: { ...env, ...extra } });
   const exit = await withLimit(herald.exited, COMMAND_LIMIT_MS, () => `herald ${args.join(' ')} did not end\n${herald.tail()}`);
   return { code: exit.code, stdout: herald.stdout, stderr: herald.stderr };
 }
@@ -118,6 +120,34 @@ describe(`herald export-attempts and herald stats as processes (${embedded ? 'em
     const nobody = await cli(['stats', '--owner', 'nobody@example.com']);
     assert.equal(nobody.code, 1);
     assert.match(nobody.stderr, /^Error: No user has the e-mail nobody@example\.com\./);
+  });
+
+  test('in Russian (LANG=ru_RU.UTF-8): headings and summaries are Russian, data rows and the CSV are not', slow, async () => {
+    const ru = { LANG: 'ru_RU.UTF-8' };
+    const file = path.join(workDir, 'ada-ru.csv');
+    const [everyone, exported, refused] = await Promise.all([
+      cli(['stats'], ru),
+      cli(['export-attempts', '--owner', ADA, '--output', file], ru),
+      cli(['export-attempts', '--from', '2026-02-30', '--output', path.join(workDir, 'refused-ru.csv')], ru),
+    ]);
+    assert.equal(everyone.code, 0, everyone.stderr);
+    assert.match(
+      everyone.stdout,
+      /^Статистика всех пользователей:\n {2}успешные попытки {6}25\n {2}неудачные попытки {5}0\n {2}отправлено сообщений {2}25\n/,
+    );
+    assert.match(everyone.stdout, /\nПопытки по дням за последние 30 дней \(UTC\): успешные \/ неудачные\n/);
+    assert.match(everyone.stdout, /\nРассылки: успешные \/ неудачные \/ отправлено\n/);
+    assert.match(everyone.stdout, /\nПользователи: успешные \/ неудачные \/ отправлено\n/);
+    assert.match(everyone.stdout, /ada@demo\.herald\.test \(user\): 25 \/ 0 \/ 25/, 'data rows as they are');
+    assert.doesNotMatch(everyone.stdout, /Statistics|attempts|successful|Users|Mailings/);
+
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(exported.stdout, `25 попыток пользователя ${ADA} записано в ${file}.\n`);
+    assert.equal(lines(readFileSync(file, 'utf8'))[0], HEADER, 'the CSV header is for machines: not translated');
+
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^Ошибка: .+\n {2}from: /);
+    assert.doesNotMatch(refused.stderr, /^Error/);
   });
 
   test('while herald start holds the embedded database, the export is carried out by it and still reaches stdout', {

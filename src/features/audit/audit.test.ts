@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { eq } from 'drizzle-orm';
 import { createUser, ensureAdmin, signedIn } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { users } from '../../db/schema.ts';
 import { toActor } from '../auth/auth.service.ts';
 
 let t: TestApp;
@@ -72,4 +74,29 @@ test('pagination and odd query parameters', async () => {
   }
   const paged = await admin.agent.get('/audit?pageSize=1&page=2');
   assert.match(paged.body, /Page 2 of \d+/);
+});
+
+test('in Russian: actions get Russian names, their codes stay in the filter and the API', async () => {
+  const admin = await signedIn(t, { role: 'admin' });
+  await t.c.db.update(users).set({ language: 'ru', timeZone: 'Europe/Moscow' }).where(eq(users.id, admin.user.id));
+  const target = await createUser(t.c);
+  await admin.agent.post(`/users/${target.id}/block`, { reason: 'для проверки' });
+  const page = await admin.agent.get(`/audit?targetType=user&targetId=${target.id}`);
+  assert.equal(page.statusCode, 200);
+  for (const text of [
+    '<h1>Журнал аудита</h1>',
+    'Когда (Europe/Moscow)',
+    'Объект: пользователь № ',
+    '1 запись<',
+    'Показать все',
+  ]) {
+    assert.ok(page.body.includes(text), text);
+  }
+  assert.match(page.body, /<span title="user\.blocked">Пользователь заблокирован<\/span>/);
+  assert.match(page.body, /<option value="user\.blocked">Пользователь заблокирован<\/option>/);
+  const [entry] = (await admin.agent.api('GET', `/api/v1/audit?targetType=user&targetId=${target.id}`)).json().items;
+  assert.equal(entry.action, 'user.blocked');
+  const moscow = new Intl.DateTimeFormat('ru', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Moscow' });
+  assert.ok(page.body.includes(moscow.format(new Date(entry.createdAt))), 'the moment in Russian, Moscow time');
+  for (const english of ['Audit log', 'When (UTC)', '1 entry', 'Show all']) assert.ok(!page.body.includes(english), english);
 });

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
 import { formValues, pageContext, redirectWithFlash, SESSION_COOKIE, sendPage } from '../../http/context.ts';
 import { handleForm, safeNext } from '../../http/forms.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { AuthService } from './auth.service.ts';
 import {
   CheckInboxPage,
@@ -33,10 +34,10 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
   const resendPage = (request: FastifyRequest, reply: FastifyReply, values = {}, errors = {}) =>
     EmailOnlyPage({
       ctx: ctx(request, reply),
-      title: 'Resend the confirmation link',
-      intro: 'Enter the address you registered with; if its account is not confirmed yet, we send a new link.',
+      title: msg('Resend the confirmation link'),
+      intro: msg('Enter the address you registered with; if its account is not confirmed yet, we send a new link.'),
       action: '/confirm/resend',
-      submit: 'Send link',
+      submit: msg('Send link'),
       values,
       errors,
     });
@@ -44,10 +45,10 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
   const resetRequestPage = (request: FastifyRequest, reply: FastifyReply, values = {}, errors = {}) =>
     EmailOnlyPage({
       ctx: ctx(request, reply),
-      title: 'Reset your password',
-      intro: 'Enter your e-mail address; if it has an account, we send a link to choose a new password.',
+      title: msg('Reset your password'),
+      intro: msg('Enter your e-mail address; if it has an account, we send a link to choose a new password.'),
       action: '/password-reset',
-      submit: 'Send reset link',
+      submit: msg('Send reset link'),
       values,
       errors,
     });
@@ -60,7 +61,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
       return handleForm(
         reply,
         async () => {
-          await auth.register(values);
+          await auth.register(values, request.language);
           return sendPage(reply, CheckInboxPage({ ctx: ctx(request, reply), email: values.email?.trim().toLowerCase() ?? '' }));
         },
         (errors) => RegisterPage({ ctx: ctx(request, reply), values, errors }),
@@ -69,7 +70,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
 
     confirm: async (request, reply) => {
       await auth.confirmEmail((request as WithToken).params.token);
-      return redirectWithFlash(reply, '/login', 'success', 'Your e-mail address is confirmed. You can log in now.');
+      return redirectWithFlash(reply, '/login', 'success', msg('Your e-mail address is confirmed. You can log in now.'));
     },
 
     resendForm: async (request, reply) => sendPage(reply, resendPage(request, reply)),
@@ -84,7 +85,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
             reply,
             '/login',
             'info',
-            'If that address has an unconfirmed account, a new confirmation link is on its way.',
+            msg('If that address has an unconfirmed account, a new confirmation link is on its way.'),
           );
         },
         (errors) => resendPage(request, reply, values, errors),
@@ -107,7 +108,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
             userAgent: request.headers['user-agent']?.slice(0, 300) ?? null,
           });
           setSessionCookie(reply, session.token, session.expiresAt);
-          return redirectWithFlash(reply, next, 'success', `Welcome back, ${session.user.fullName}.`);
+          return redirectWithFlash(reply, next, 'success', msg('Welcome back, {{name}}.', { name: session.user.fullName }));
         },
         (errors, error) =>
           LoginPage({ ctx: ctx(request, reply), values, errors, next, unconfirmed: error.code === 'EMAIL_NOT_CONFIRMED' }),
@@ -117,7 +118,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
     logout: async (request, reply) => {
       if (request.sessionToken) await auth.logout(request.sessionToken);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return redirectWithFlash(reply, '/', 'info', 'You are logged out.');
+      return redirectWithFlash(reply, '/', 'info', msg('You are logged out.'));
     },
 
     resetRequestForm: async (request, reply) => sendPage(reply, resetRequestPage(request, reply)),
@@ -132,8 +133,10 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
             reply,
             MessagePage({
               ctx: ctx(request, reply),
-              title: 'Check your inbox',
-              message: 'If that address has an account, a link to reset its password is on its way. It works once, for one hour.',
+              title: msg('Check your inbox'),
+              message: msg(
+                'If that address has an account, a link to reset its password is on its way. It works once, for one hour.',
+              ),
             }),
           );
         },
@@ -154,12 +157,12 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
         async () => {
           await auth.resetPassword(token, formValues(request.body));
           reply.clearCookie(SESSION_COOKIE, { path: '/' });
-          return redirectWithFlash(reply, '/login', 'success', 'Your password is changed. Log in with the new one.');
+          return redirectWithFlash(reply, '/login', 'success', msg('Your password is changed. Log in with the new one.'));
         },
         (errors, error) =>
           error.code === 'VALIDATION_FAILED'
             ? NewPasswordPage({ ctx: ctx(request, reply), action: `/password-reset/${token}`, errors })
-            : MessagePage({ ctx: ctx(request, reply), title: 'This link cannot be used', message: error.message }),
+            : MessagePage({ ctx: ctx(request, reply), title: msg('This link cannot be used'), message: error.message }),
       );
     },
 
@@ -176,7 +179,7 @@ export function createAuthPages(deps: { auth: AuthService; config: Pick<Config, 
         async () => {
           const session = await auth.setupFirstAdmin(values, request.headers['user-agent']?.slice(0, 300) ?? null);
           setSessionCookie(reply, session.token, session.expiresAt);
-          return redirectWithFlash(reply, '/', 'success', 'Herald is ready. You are logged in as its administrator.');
+          return redirectWithFlash(reply, '/', 'success', msg('Herald is ready. You are logged in as its administrator.'));
         },
         (errors) => SetupPage({ ctx: ctx(request, reply), values, errors }),
       );

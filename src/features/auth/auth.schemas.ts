@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { emailAddress, newPassword, singleLine } from '../../lib/validation.ts';
 
 const passwords = { password: newPassword, passwordConfirm: z.string() };
 const passwordsMatch: [(value: { password: string; passwordConfirm: string }) => boolean, { path: string[]; message: string }] = [
   (value) => value.password === value.passwordConfirm,
-  { path: ['passwordConfirm'], message: 'The two passwords do not match.' },
+  { path: ['passwordConfirm'], message: msg('The two passwords do not match.') },
 ];
 
 export const registerSchema = z
@@ -12,7 +13,7 @@ export const registerSchema = z
   .refine(...passwordsMatch)
   .refine((value) => value.password.toLowerCase() !== value.email, {
     path: ['password'],
-    message: 'Password must not be your e-mail address.',
+    message: msg('Password must not be your e-mail address.'),
   });
 export type RegisterInput = z.infer<typeof registerSchema>;
 
@@ -20,7 +21,7 @@ export const setupSchema = registerSchema;
 
 export const loginSchema = z.object({
   email: emailAddress,
-  password: z.string().min(1, 'Password is required.').max(1000, 'Password is too long.'),
+  password: z.string().min(1, msg('Password is required.')).max(1000, msg('Password is too long.')),
 });
 
 export const emailOnlySchema = z.object({ email: emailAddress });
@@ -29,7 +30,7 @@ export const resetPasswordSchema = z.object(passwords).refine(...passwordsMatch)
 
 export const changePasswordSchema = z
   .object({
-    currentPassword: z.string().min(1, 'Enter your current password.').max(1000, 'Password is too long.'),
+    currentPassword: z.string().min(1, msg('Enter your current password.')).max(1000, msg('Password is too long.')),
     ...passwords,
   })
   .refine(...passwordsMatch);

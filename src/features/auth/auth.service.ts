@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
+import { type Language, msg } from '../../i18n/i18n.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { dummyPasswordHash, generateToken, hashPassword, hashToken, verifyPassword } from '../../lib/secrets.ts';
@@ -101,11 +102,12 @@ export function createAuthService(deps: AuthDeps) {
     /**
      * Creates an inactive account and mails a confirmation link. The answer is the same whether or
      * not the address is taken (its owner gets a mail instead), so registration reveals no accounts.
+     * The new account speaks the language the visitor registered in, and so does its mail.
      */
-    async register(input: unknown): Promise<void> {
+    async register(input: unknown, language: Language = 'en'): Promise<void> {
       const data = parseInput(registerSchema, input);
       const passwordHash = await hashPassword(data.password);
-      const created = await users.insert({ email: data.email, fullName: data.fullName, passwordHash });
+      const created = await users.insert({ email: data.email, fullName: data.fullName, passwordHash, language });
       if (created) {
         await sendConfirmation(created);
         return;
@@ -204,9 +206,9 @@ export function createAuthService(deps: AuthDeps) {
     async changePassword(actor: Actor, input: unknown, currentSessionToken: string | null): Promise<void> {
       const data = parseInput(changePasswordSchema, input);
       const user = await users.findById(actor.userId);
-      if (!user) throw AppError.notFound('User');
+      if (!user) throw AppError.notFound(msg('User not found.'));
       if (!(await verifyPassword(data.currentPassword, user.passwordHash))) {
-        throw AppError.validation({ currentPassword: 'The current password is wrong.' });
+        throw AppError.validation({ currentPassword: msg('The current password is wrong.') });
       }
       await users.updatePassword(user.id, await hashPassword(data.password), clock.now());
       await repository.deleteSessionsOfUser(user.id, currentSessionToken ? hashToken(currentSessionToken) : undefined);
@@ -249,8 +251,9 @@ export function createAuthService(deps: AuthDeps) {
 
     /** Revokes one of the actor's own tokens; an unknown or foreign id is NOT_FOUND. */
     async revokeApiToken(actor: Actor, rawId: unknown): Promise<void> {
-      const tokenId = parseId(rawId, 'Token');
-      if (!(await repository.revokeApiToken(actor.userId, tokenId, clock.now()))) throw AppError.notFound('Token');
+      const tokenId = parseId(rawId, msg('Token not found.'));
+      if (!(await repository.revokeApiToken(actor.userId, tokenId, clock.now())))
+        throw AppError.notFound(msg('Token not found.'));
     },
 
     /** True until the first admin exists. */
@@ -268,7 +271,7 @@ export function createAuthService(deps: AuthDeps) {
       );
       if (!user) {
         if (await users.existsAdmin()) throw new AppError('SETUP_DONE', 'Herald is already set up.');
-        throw AppError.validation({ email: 'An account with this e-mail already exists.' });
+        throw AppError.validation({ email: msg('An account with this e-mail already exists.') });
       }
       await deps.audit.record({ actor: 'setup', action: 'admin.created', targetType: 'user', targetId: user.id });
       return { user, ...(await startSession(user, userAgent)) };
@@ -286,8 +289,8 @@ export function createAuthService(deps: AuthDeps) {
       });
       if (!user) {
         throw AppError.validation(
-          { email: 'An account with this e-mail already exists; use `herald set-role` to make it an admin.' },
-          'An account with this e-mail already exists.',
+          { email: msg('An account with this e-mail already exists; use `herald set-role` to make it an admin.') },
+          msg('An account with this e-mail already exists.'),
         );
       }
       await deps.audit.record({ actor: 'cli', action: 'admin.created', targetType: 'user', targetId: user.id });

@@ -167,3 +167,97 @@ describe('login', () => {
     assert.match(String(after.headers.location), /^\/login/);
   });
 });
+
+describe('in Russian', () => {
+  /** A visitor who chose Russian with the footer switcher. */
+  const russianAgent = () => {
+    const agent = new Agent(t.app);
+    agent.cookies.set('herald_lang', 'ru');
+    return agent;
+  };
+
+  test('the register form is in Russian for a browser asking for it', async () => {
+    const page = await new Agent(t.app).get('/register', { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="ru">/);
+    for (const text of [
+      'Создайте аккаунт',
+      'Полное имя',
+      'Эл. почта',
+      'Пароль ещё раз',
+      'Зарегистрироваться',
+      'Уже зарегистрированы?',
+    ]) {
+      assert.ok(page.body.includes(text), text);
+    }
+    for (const text of ['Create your account', 'Full name', 'Password again', 'Already registered?', 'At least 10 characters']) {
+      assert.ok(!page.body.includes(text), text);
+    }
+  });
+
+  test('field errors are in Russian, including plural forms of lengths', async () => {
+    const cases: [Record<string, string>, string, string][] = [
+      [{ email: 'not-an-address' }, 'email', 'Введите корректный адрес электронной почты.'],
+      [{ fullName: '' }, 'fullName', 'Укажите полное имя.'],
+      [{ fullName: 'x'.repeat(201) }, 'fullName', 'Полное имя не может быть длиннее 200 символов.'],
+      [{ passwordConfirm: 'something-else-entirely' }, 'passwordConfirm', 'Пароли не совпадают.'],
+    ];
+    for (const [override, field, message] of cases) {
+      const response = await register(russianAgent(), override.email ?? uniqueEmail(), override);
+      assert.equal(response.statusCode, 422, JSON.stringify(override));
+      assert.match(response.body, new RegExp(`id="field-${field}-error"[^>]*>${message}<`), JSON.stringify(override));
+    }
+  });
+
+  test('a Russian registration gets a Russian confirmation mail and a Russian profile', async () => {
+    const email = uniqueEmail();
+    const agent = russianAgent();
+    const registered = await register(agent, email);
+    assert.equal(registered.statusCode, 200);
+    assert.ok(registered.body.includes(`Мы отправили ссылку для подтверждения на ${email}.`));
+
+    const mail = await t.smtp!.nextMail(email);
+    assert.equal(mail.parsed.subject, 'Подтвердите адрес электронной почты');
+    assert.match(mail.parsed.text ?? '', /^Здравствуйте, Ada Lovelace!/);
+    assert.match(mail.parsed.text ?? '', /действует 48 часов/);
+    assert.doesNotMatch(mail.parsed.text ?? '', /Hello|expires/);
+    const [user] = await t.c.db.select().from(users).where(eq(users.email, email));
+    assert.equal(user?.language, 'ru', 'the language of the registration becomes the profile language');
+
+    const confirmed = await agent.get(pathOf(linkIn(mail, `${BASE}/confirm/`)));
+    assert.equal(confirmed.headers.location, '/login');
+    const login = await agent.get('/login');
+    assert.ok(login.body.includes('Адрес электронной почты подтверждён. Теперь можно войти.'));
+
+    // Signed in, the profile's language wins over the browser's and the cookie's.
+    const english = new Agent(t.app);
+    assert.equal((await english.post('/login', { email, password: PASSWORD })).statusCode, 303);
+    const home = await english.get('/', { 'accept-language': 'en' });
+    assert.match(home.body, /<html lang="ru">/);
+    assert.ok(home.body.includes('С возвращением, Ada Lovelace!'));
+    assert.ok(home.body.includes('Получатели') && home.body.includes('Выйти'));
+    assert.ok(!home.body.includes('Log out'));
+  });
+
+  test('a password reset mail is written in the language of its user', async () => {
+    const user = await createUser(t.c);
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, user.id));
+    // Asked for from an English browser: the mail still follows the account.
+    await new Agent(t.app).post('/password-reset', { email: user.email });
+    const mail = await t.smtp!.nextMail(user.email);
+    assert.equal(mail.parsed.subject, 'Сброс пароля');
+    assert.match(mail.parsed.text ?? '', /выбрать новый пароль/);
+  });
+
+  test('a wrong password and a used link are explained in Russian', async () => {
+    const user = await createUser(t.c);
+    const agent = russianAgent();
+    const login = await agent.post('/login', { email: user.email, password: 'wrong-password-0' });
+    assert.equal(login.statusCode, 401);
+    assert.ok(login.body.includes('Неверный адрес электронной почты или пароль.'));
+    const forged = await agent.get(`/confirm/${'A'.repeat(43)}`);
+    assert.equal(forged.statusCode, 400);
+    assert.ok(forged.body.includes('Эта ссылка недействительна. Запросите новую.'));
+    assert.ok(forged.body.includes('Вернуться на главную'));
+  });
+});

@@ -4,6 +4,7 @@ import { AppError, type FieldErrors } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler } from '../../http/handlers.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { type Actor, can } from '../../permissions.ts';
 import { buildAtomFeed } from './blog.feed.ts';
 import type { PostView } from './blog.repository.ts';
@@ -33,7 +34,7 @@ async function readPostForm(request: FastifyRequest): Promise<PostForm> {
   // Refuse an upload that announces a size beyond any valid form before reading a byte of it.
   if (Number(request.headers['content-length'] ?? 0) > REQUEST_MAX_BYTES) {
     throw new AppError('PAYLOAD_TOO_LARGE', 'The cover image must be at most 5 MB.', {
-      fields: { cover: 'The cover image must be at most 5 MB.' },
+      fields: { cover: msg('The cover image must be at most 5 MB.') },
     });
   }
   const values: Record<string, string | undefined> = {};
@@ -47,7 +48,7 @@ async function readPostForm(request: FastifyRequest): Promise<PostForm> {
   for await (const part of request.parts(options)) {
     if (part.type === 'field') {
       if (typeof part.value === 'string' && values[part.fieldname] === undefined) values[part.fieldname] = part.value;
-      if (part.valueTruncated) truncated[part.fieldname] = 'This field is too long.';
+      if (part.valueTruncated) truncated[part.fieldname] = msg('This field is too long.');
       continue;
     }
     // Busboy stops keeping bytes past the limit and marks the stream truncated: nothing beyond 5 MB is held.
@@ -98,7 +99,7 @@ export function createBlogPages(deps: { blog: BlogService; devMailbox: boolean; 
     },
 
     newForm: async (request, reply) =>
-      sendPage(reply, PostFormPage({ ctx: ctx(request, reply), action: '/blog/new', heading: 'New post' })),
+      sendPage(reply, PostFormPage({ ctx: ctx(request, reply), action: '/blog/new', heading: msg('New post') })),
 
     create: async (request, reply) => {
       const actor = actorOf(request);
@@ -109,9 +110,9 @@ export function createBlogPages(deps: { blog: BlogService; devMailbox: boolean; 
           const form = await readPostForm(request);
           values = form.values;
           const created = await blog.createPost(actor, form.values, form.cover);
-          return redirectWithFlash(reply, postUrl(created), 'success', 'The draft is saved. A manager publishes it.');
+          return redirectWithFlash(reply, postUrl(created), 'success', msg('The draft is saved. A manager publishes it.'));
         },
-        (errors) => PostFormPage({ ctx: ctx(request, reply), action: '/blog/new', heading: 'New post', values, errors }),
+        (errors) => PostFormPage({ ctx: ctx(request, reply), action: '/blog/new', heading: msg('New post'), values, errors }),
       );
     },
 
@@ -119,7 +120,7 @@ export function createBlogPages(deps: { blog: BlogService; devMailbox: boolean; 
       const post = await blog.getWritable(actorOf(request), slugParam(request));
       const values = { title: post.title, body: post.body };
       const action = `${postUrl(post)}/edit`;
-      return sendPage(reply, PostFormPage({ ctx: ctx(request, reply), action, heading: 'Edit post', values, post }));
+      return sendPage(reply, PostFormPage({ ctx: ctx(request, reply), action, heading: msg('Edit post'), values, post }));
     },
 
     update: async (request, reply) => {
@@ -132,10 +133,17 @@ export function createBlogPages(deps: { blog: BlogService; devMailbox: boolean; 
           const form = await readPostForm(request);
           values = form.values;
           await blog.updatePost(actor, post.slug, form.values, form);
-          return redirectWithFlash(reply, postUrl(post), 'success', 'The post is saved.');
+          return redirectWithFlash(reply, postUrl(post), 'success', msg('The post is saved.'));
         },
         (errors) =>
-          PostFormPage({ ctx: ctx(request, reply), action: `${postUrl(post)}/edit`, heading: 'Edit post', values, errors, post }),
+          PostFormPage({
+            ctx: ctx(request, reply),
+            action: `${postUrl(post)}/edit`,
+            heading: msg('Edit post'),
+            values,
+            errors,
+            post,
+          }),
       );
     },
 
@@ -146,17 +154,17 @@ export function createBlogPages(deps: { blog: BlogService; devMailbox: boolean; 
 
     delete: async (request, reply) => {
       await blog.deletePost(actorOf(request), slugParam(request));
-      return redirectWithFlash(reply, '/blog', 'success', 'The post is deleted.');
+      return redirectWithFlash(reply, '/blog', 'success', msg('The post is deleted.'));
     },
 
     publish: async (request, reply) => {
       const post = await blog.publishPost(actorOf(request), slugParam(request), formValues(request.body));
-      return redirectWithFlash(reply, postUrl(post), 'success', 'The post is published.');
+      return redirectWithFlash(reply, postUrl(post), 'success', msg('The post is published.'));
     },
 
     unpublish: async (request, reply) => {
       const post = await blog.unpublishPost(actorOf(request), slugParam(request), formValues(request.body));
-      return redirectWithFlash(reply, postUrl(post), 'success', 'The post is back to draft.');
+      return redirectWithFlash(reply, postUrl(post), 'success', msg('The post is back to draft.'));
     },
 
     cover: async (request, reply) => {

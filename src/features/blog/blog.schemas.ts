@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { hasControlChar, singleLine } from '../../lib/validation.ts';
 
 export const POST_BODY_MAX = 100_000;
@@ -8,9 +9,9 @@ export const postSchema = z.object({
   body: z
     .string()
     .trim()
-    .min(1, 'Body is required.')
-    .max(POST_BODY_MAX, `Body must be at most ${POST_BODY_MAX} characters.`)
-    .refine((v) => !hasControlChar(v, true), 'Body must not contain control characters.')
+    .min(1, msg('Body is required.'))
+    .max(POST_BODY_MAX, msg('Body must be at most {{max}} characters.', { max: POST_BODY_MAX }))
+    .refine((v) => !hasControlChar(v, true), msg('Body must not contain control characters.'))
     // Stored with LF line ends whatever sent it (browsers send CRLF).
     .transform((v) => v.replace(/\r\n?/g, '\n')),
 });

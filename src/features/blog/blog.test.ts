@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { ensureAdmin, signedIn } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { posts } from '../../db/schema.ts';
+import { posts, users } from '../../db/schema.ts';
+import { formats } from '../../i18n/i18n.ts';
 import { toActor } from '../auth/auth.service.ts';
 import { blogFixtures } from './blog.fixtures.ts';
 
@@ -36,6 +37,45 @@ describe('reading the blog', () => {
     assert.ok(!slugs.includes(hidden.slug));
     assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/posts/${hidden.slug}` })).statusCode, 404);
     assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/posts/${visible.slug}` })).json().published, true);
+  });
+
+  test('in Russian for an anonymous visitor whose browser asks for it; the post itself and the feed stay as written', async () => {
+    const title = fx.uniqueTitle('English title');
+    const post = await fx.published({ title, body: 'Written in English.' });
+    const ru = { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' };
+    const list = await t.app.inject({ method: 'GET', url: '/blog?pageSize=50', headers: ru });
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, /<html lang="ru"/);
+    assert.match(list.body, /<title>Блог · Herald<\/title>/);
+    assert.match(list.body, /<h1>Блог<\/h1>/);
+    assert.match(list.body, />Лента Atom</);
+    assert.ok(list.body.includes(title), 'titles are the author’s words');
+    const publishedAt = (await fx.findPost(post.slug))?.publishedAt;
+    assert.ok(publishedAt);
+    const published = formats('ru', 'UTC').date(publishedAt);
+    assert.match(published, /^\d+ \S+ \d{4} г\.$/);
+    assert.ok(list.body.includes(published), 'the day in Russian');
+    assert.doesNotMatch(list.body, /Atom feed|No posts yet/);
+
+    const page = await t.app.inject({ method: 'GET', url: `/blog/${post.slug}`, headers: ru });
+    assert.match(page.body, /← Блог/);
+    assert.match(page.body, /Written in English\./);
+
+    const feed = await t.app.inject({ method: 'GET', url: '/blog/feed.atom', headers: ru });
+    assert.match(feed.body, /<title type="text">Herald blog<\/title>/, 'the feed is machine-readable: not translated');
+    assert.doesNotMatch(feed.body, /Блог/);
+  });
+
+  test('post views in Russian take the form their number needs: 1 просмотр, 2 просмотра, 5 просмотров', async () => {
+    const { user, agent } = await signedIn(t, { role: 'manager' });
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, user.id));
+    const post = await fx.published();
+    // Each page shows the count before its own view is added: 0, 1, 2…
+    const expected = ['0 просмотров', '1 просмотр', '2 просмотра', '3 просмотра', '4 просмотра', '5 просмотров'];
+    for (const views of expected) assert.ok((await agent.get(`/blog/${post.slug}`)).body.includes(` · ${views}<`), views);
+    const drafts = await agent.get('/blog/drafts');
+    assert.match(drafts.body, /Черновики, ожидающие публикации/);
+    assert.match(drafts.body, /<th scope="col">Изменено<\/th>/);
   });
 
   test('the list is paginated, newest first', async () => {

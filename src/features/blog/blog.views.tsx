@@ -1,6 +1,5 @@
 import type { FieldErrors } from '../../errors.ts';
 import type { Page } from '../../lib/scope.ts';
-import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, type FormValues, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination } from '../../views/list.tsx';
@@ -10,7 +9,7 @@ import type { PostView } from './blog.repository.ts';
 export const postUrl = (post: Pick<PostView, 'slug'>) => `/blog/${post.slug}`;
 export const coverUrl = (post: Pick<PostView, 'coverPath'>) => (post.coverPath ? `/blog/covers/${post.coverPath}` : null);
 
-function PostSummary({ post }: { post: PostView }) {
+function PostSummary({ ctx, post }: { ctx: PageContext; post: PostView }) {
   const cover = coverUrl(post);
   return (
     <article class="post-summary">
@@ -20,7 +19,7 @@ function PostSummary({ post }: { post: PostView }) {
       </h2>
       <p>
         <small>
-          {post.publishedAt && post.published ? formatDay(post.publishedAt) : 'Draft'}
+          {post.publishedAt && post.published ? ctx.format.date(post.publishedAt) : ctx.t('Draft')}
           {post.authorName ? ` · ${post.authorName}` : ''}
         </small>
       </p>
@@ -32,18 +31,19 @@ function PostSummary({ post }: { post: PostView }) {
 /** The public list of published posts; signed-in users also get links to write and to their drafts. */
 export function BlogListPage(props: { ctx: PageContext; page: Page<PostView> }) {
   const { ctx, page } = props;
+  const { t } = ctx;
   return (
-    <Layout ctx={ctx} title="Blog">
-      <h1>Blog</h1>
+    <Layout ctx={ctx} title={t('Blog')}>
+      <h1>{t('Blog')}</h1>
       <p>
         {ctx.actor && (
           <>
-            <a href="/blog/new">Write a post</a> · <a href="/blog/drafts">Drafts</a> ·{' '}
+            <a href="/blog/new">{t('Write a post')}</a> · <a href="/blog/drafts">{t('Drafts')}</a> ·{' '}
           </>
         )}
-        <a href="/blog/feed.atom">Atom feed</a>
+        <a href="/blog/feed.atom">{t('Atom feed')}</a>
       </p>
-      {page.items.length === 0 ? <p>No posts yet.</p> : page.items.map((post) => <PostSummary post={post} />)}
+      {page.items.length === 0 ? <p>{t('No posts yet.')}</p> : page.items.map((post) => <PostSummary ctx={ctx} post={post} />)}
       <Pagination path="/blog" query={{}} page={page} />
     </Layout>
   );
@@ -52,24 +52,25 @@ export function BlogListPage(props: { ctx: PageContext; page: Page<PostView> }) 
 /** Drafts the actor may see: their own, or everyone's for those who publish. */
 export function DraftListPage(props: { ctx: PageContext; page: Page<PostView>; everyone: boolean }) {
   const { ctx, page } = props;
+  const { t } = ctx;
   return (
-    <Layout ctx={ctx} title="Drafts">
+    <Layout ctx={ctx} title={t('Drafts')}>
       <p>
-        <a href="/blog">← Blog</a>
+        <a href="/blog">← {t('Blog')}</a>
       </p>
-      <h1>{props.everyone ? 'Drafts waiting to be published' : 'Your drafts'}</h1>
+      <h1>{props.everyone ? t('Drafts waiting to be published') : t('Your drafts')}</h1>
       <p>
-        <a href="/blog/new">Write a post</a>
+        <a href="/blog/new">{t('Write a post')}</a>
       </p>
       {page.items.length === 0 ? (
-        <p>No drafts.</p>
+        <p>{t('No drafts.')}</p>
       ) : (
         <table>
           <thead>
             <tr>
-              <th scope="col">Title</th>
-              {props.everyone && <th scope="col">Author</th>}
-              <th scope="col">Last changed</th>
+              <th scope="col">{t('Title')}</th>
+              {props.everyone && <th scope="col">{t('Author')}</th>}
+              <th scope="col">{t('Last changed')}</th>
             </tr>
           </thead>
           <tbody>
@@ -79,7 +80,7 @@ export function DraftListPage(props: { ctx: PageContext; page: Page<PostView>; e
                   <a href={postUrl(post)}>{post.title}</a>
                 </td>
                 {props.everyone && <td>{post.authorName ?? '—'}</td>}
-                <td>{formatUtc(post.updatedAt)}</td>
+                <td>{ctx.format.dateTime(post.updatedAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -93,21 +94,22 @@ export function DraftListPage(props: { ctx: PageContext; page: Page<PostView>; e
 /** One post; its author (or an admin) gets edit and delete links, managers the publish form. */
 export function PostPage(props: { ctx: PageContext; post: PostView; html: string; canEdit: boolean; canPublish: boolean }) {
   const { ctx, post } = props;
+  const { t } = ctx;
   const cover = coverUrl(post);
   return (
     <Layout ctx={ctx} title={post.title}>
       <p>
-        <a href="/blog">← Blog</a>
+        <a href="/blog">← {t('Blog')}</a>
       </p>
       <article class="post">
         <header>
-          {!post.published && <mark class="badge">Draft</mark>}
+          {!post.published && <mark class="badge">{t('Draft')}</mark>}
           <h1>{post.title}</h1>
           <p>
             <small>
-              {post.published && post.publishedAt ? formatDay(post.publishedAt) : 'Not published'}
+              {post.published && post.publishedAt ? ctx.format.date(post.publishedAt) : t('Not published')}
               {post.authorName ? ` · ${post.authorName}` : ''}
-              {(props.canEdit || props.canPublish) && ` · ${post.views} ${post.views === 1 ? 'view' : 'views'}`}
+              {(props.canEdit || props.canPublish) && ` · ${t('{{count}} views', { count: post.views })}`}
             </small>
           </p>
         </header>
@@ -116,17 +118,17 @@ export function PostPage(props: { ctx: PageContext; post: PostView; html: string
         <div class="post-body" dangerouslySetInnerHTML={{ __html: props.html }} />
         {props.canEdit && (
           <footer>
-            <a href={`${postUrl(post)}/edit`}>Edit</a> · <a href={`${postUrl(post)}/delete`}>Delete</a>
+            <a href={`${postUrl(post)}/edit`}>{t('Edit')}</a> · <a href={`${postUrl(post)}/delete`}>{t('Delete')}</a>
           </footer>
         )}
       </article>
       {props.canPublish && (
         <form method="post" action={`${postUrl(post)}/${post.published ? 'unpublish' : 'publish'}`}>
           <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-          <label for="field-reason">Reason (kept in the audit log)</label>
+          <label for="field-reason">{t('Reason (kept in the audit log)')}</label>
           <input id="field-reason" name="reason" maxLength={500} />
           <button type="submit" class={post.published ? 'secondary' : undefined}>
-            {post.published ? 'Unpublish' : 'Publish'}
+            {post.published ? t('Unpublish') : t('Publish')}
           </button>
         </form>
       )}
@@ -141,21 +143,23 @@ export function PostPage(props: { ctx: PageContext; post: PostView; html: string
 export function PostFormPage(props: {
   ctx: PageContext;
   action: string;
+  /** A key (`msg`): the form translates it. */
   heading: string;
   values?: FormValues | undefined;
   errors?: FieldErrors | undefined;
   post?: PostView | undefined;
 }) {
   const { ctx, errors, values, post } = props;
+  const { t } = ctx;
   const coverError = errors?.cover;
   const cover = post ? coverUrl(post) : null;
   return (
-    <Layout ctx={ctx} title={props.heading}>
+    <Layout ctx={ctx} title={t(props.heading)}>
       <p>
-        <a href={post ? postUrl(post) : '/blog'}>← {post ? post.title : 'Blog'}</a>
+        <a href={post ? postUrl(post) : '/blog'}>← {post ? post.title : t('Blog')}</a>
       </p>
       <article>
-        <h1>{props.heading}</h1>
+        <h1>{t(props.heading)}</h1>
         <form
           method="post"
           action={`${props.action}?_csrf=${encodeURIComponent(ctx.csrfToken)}`}
@@ -164,25 +168,25 @@ export function PostFormPage(props: {
         >
           {errors?._form && (
             <p class="flash flash-error" role="alert">
-              {errors._form}
+              {t(errors._form)}
             </p>
           )}
-          <Field name="title" label="Title" values={values} errors={errors} />
+          <Field name="title" label={t('Title')} values={values} errors={errors} />
           <TextArea
             name="body"
-            label="Body"
+            label={t('Body')}
             rows={14}
             values={values}
             errors={errors}
             required
-            hint="Markdown. Scripts, event handlers and javascript: links are removed."
+            hint={t('Markdown. Scripts, event handlers and javascript: links are removed.')}
           />
           {cover && (
             <label for="field-removeCover">
-              <input id="field-removeCover" type="checkbox" name="removeCover" value="1" /> Remove the current cover
+              <input id="field-removeCover" type="checkbox" name="removeCover" value="1" /> {t('Remove the current cover')}
             </label>
           )}
-          <label for="field-cover">{cover ? 'Replace the cover image' : 'Cover image'}</label>
+          <label for="field-cover">{cover ? t('Replace the cover image') : t('Cover image')}</label>
           <input
             id="field-cover"
             type="file"
@@ -191,13 +195,13 @@ export function PostFormPage(props: {
             aria-invalid={coverError ? 'true' : undefined}
             aria-describedby={coverError ? 'field-cover-error field-cover-hint' : 'field-cover-hint'}
           />
-          <small id="field-cover-hint">Optional. JPEG, PNG, WebP or GIF, at most 5 MB.</small>
+          <small id="field-cover-hint">{t('Optional. JPEG, PNG, WebP or GIF, at most 5 MB.')}</small>
           {coverError && (
             <small id="field-cover-error" class="field-error">
-              {coverError}
+              {t(coverError)}
             </small>
           )}
-          <button type="submit">{post ? 'Save' : 'Save draft'}</button>
+          <button type="submit">{post ? t('Save') : t('Save draft')}</button>
         </form>
       </article>
     </Layout>
@@ -206,11 +210,11 @@ export function PostFormPage(props: {
 
 export function PostDeletePage(props: { ctx: PageContext; post: PostView }) {
   return (
-    <Layout ctx={props.ctx} title="Delete post">
+    <Layout ctx={props.ctx} title={props.ctx.t('Delete post')}>
       <ConfirmDelete
         action={`${postUrl(props.post)}/delete`}
         csrfToken={props.ctx.csrfToken}
-        what={`the post “${props.post.title}”`}
+        what={props.ctx.t('the post “{{title}}”', { title: props.post.title })}
         cancel={postUrl(props.post)}
       />
     </Layout>

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 
 export const COVER_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -37,14 +38,16 @@ const looksLikeSvg = (bytes: Buffer) => /<svg[\s>]/i.test(bytes.subarray(0, 4096
 
 /** The cover's type, or VALIDATION_FAILED on the `cover` field saying what is wrong. */
 export function checkCover(upload: CoverUpload): CoverType {
-  if ('tooLarge' in upload) throw AppError.validation({ cover: 'The cover image must be at most 5 MB.' });
-  if (upload.bytes.length === 0) throw AppError.validation({ cover: 'The cover file is empty.' });
+  if ('tooLarge' in upload) throw AppError.validation({ cover: msg('The cover image must be at most 5 MB.') });
+  if (upload.bytes.length === 0) throw AppError.validation({ cover: msg('The cover file is empty.') });
   const type = detectCoverType(upload.bytes);
   if (type) return type;
   if (looksLikeSvg(upload.bytes)) {
-    throw AppError.validation({ cover: 'SVG images are not accepted (they can carry scripts); use JPEG, PNG, WebP or GIF.' });
+    throw AppError.validation({
+      cover: msg('SVG images are not accepted (they can carry scripts); use JPEG, PNG, WebP or GIF.'),
+    });
   }
-  throw AppError.validation({ cover: 'The cover must be a JPEG, PNG, WebP or GIF image.' });
+  throw AppError.validation({ cover: msg('The cover must be a JPEG, PNG, WebP or GIF image.') });
 }
 
 /** Names the store gives: 32 hex digits and the type's extension, so a name never leads elsewhere. */

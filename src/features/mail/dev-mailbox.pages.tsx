@@ -1,36 +1,39 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { pageContext, sendPage } from '../../http/context.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { parseId } from '../../lib/ids.ts';
-import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import type { CapturedMail, MailRepository } from './mail.repository.ts';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 function MailboxPage({ ctx, mails }: { ctx: PageContext; mails: CapturedMail[] }) {
+  const { t } = ctx;
   return (
-    <Layout ctx={ctx} title="Dev mailbox">
-      <h1>Dev mailbox</h1>
+    <Layout ctx={ctx} title={t('Dev mailbox')}>
+      <h1>{t('Dev mailbox')}</h1>
       <p>
-        No <code>SMTP_URL</code> is configured, so Herald keeps outgoing mail here instead of sending it. Newest first.
+        {t('No {{setting}} is configured, so Herald keeps outgoing mail here instead of sending it. Newest first.', {
+          setting: 'SMTP_URL',
+        })}
       </p>
       {mails.length === 0 ? (
-        <p>No mail captured yet.</p>
+        <p>{t('No mail captured yet.')}</p>
       ) : (
         <table>
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">To</th>
-              <th scope="col">Subject</th>
-              <th scope="col">Links</th>
+              <th scope="col">{t('When')}</th>
+              <th scope="col">{t('To')}</th>
+              <th scope="col">{t('Subject')}</th>
+              <th scope="col">{t('Links')}</th>
             </tr>
           </thead>
           <tbody>
             {mails.map((mail) => (
               <tr>
-                <td>{formatUtc(mail.createdAt, { seconds: true, suffix: false })}</td>
+                <td>{ctx.format.dateTime(mail.createdAt)}</td>
                 <td>{mail.toAddress}</td>
                 <td>
                   <a href={`/dev/mailbox/${mail.id}`}>{mail.subject}</a>
@@ -55,11 +58,11 @@ function MailPage({ ctx, mail }: { ctx: PageContext; mail: CapturedMail }) {
   return (
     <Layout ctx={ctx} title={mail.subject}>
       <p>
-        <a href="/dev/mailbox">← Dev mailbox</a>
+        <a href="/dev/mailbox">← {ctx.t('Dev mailbox')}</a>
       </p>
       <article>
         <h1>{mail.subject}</h1>
-        <p>To: {mail.toAddress}</p>
+        <p>{ctx.t('To: {{address}}', { address: mail.toAddress })}</p>
         <pre class="mail">{mail.text}</pre>
       </article>
     </Layout>
@@ -79,8 +82,8 @@ export function createDevMailboxPages(deps: { mailRepository: MailRepository; en
     },
     show: async (request, reply) => {
       requireEnabled();
-      const mail = await deps.mailRepository.findCaptured(parseId((request.params as { id: string }).id, 'Mail'));
-      if (!mail) throw AppError.notFound('Mail');
+      const mail = await deps.mailRepository.findCaptured(parseId((request.params as { id: string }).id, msg('Mail not found.')));
+      if (!mail) throw AppError.notFound(msg('Mail not found.'));
       return sendPage(reply, MailPage({ ctx: pageContext(request, reply, deps.enabled), mail }));
     },
   } satisfies Record<string, Handler>;

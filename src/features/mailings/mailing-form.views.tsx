@@ -1,7 +1,9 @@
 import type { FieldErrors } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { timeZoneList } from '../../lib/validation.ts';
 import { Field, Form, Select } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
+import { useT } from '../../views/translate-context.ts';
 
 /** What the mailing form shows and keeps; recipientIds and weekdays may hold several values. */
 export type MailingFormValues = Record<string, string | string[] | undefined>;
@@ -12,13 +14,21 @@ export interface MailingChoices {
   recipientTotal: number;
 }
 
-const weekdayNames = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const weekdayNames = [
+  msg('Monday'),
+  msg('Tuesday'),
+  msg('Wednesday'),
+  msg('Thursday'),
+  msg('Friday'),
+  msg('Saturday'),
+  msg('Sunday'),
+];
 const scheduleKinds = [
-  { value: 'once', label: 'Once' },
-  { value: 'daily', label: 'Every day' },
-  { value: 'weekly', label: 'Every week, on chosen days' },
-  { value: 'monthly', label: 'Every month, on a day of the month' },
-  { value: 'cron', label: 'Cron expression' },
+  { value: 'once', label: msg('Once') },
+  { value: 'daily', label: msg('Every day') },
+  { value: 'weekly', label: msg('Every week, on chosen days') },
+  { value: 'monthly', label: msg('Every month, on a day of the month') },
+  { value: 'cron', label: msg('Cron expression') },
 ];
 
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
@@ -29,16 +39,18 @@ const single = (values: MailingFormValues) =>
   >;
 
 function FieldError({ name, errors }: { name: string; errors?: FieldErrors | undefined }) {
+  const t = useT();
   const error = errors?.[name];
   return error ? (
     <small id={`field-${name}-error`} class="field-error">
-      {error}
+      {t(error)}
     </small>
   ) : null;
 }
 
 export function MailingFormPage(props: {
   ctx: PageContext;
+  /** A catalogue key ("New mailing"), shown in the reader's language. */
   title: string;
   action: string;
   choices: MailingChoices;
@@ -46,40 +58,41 @@ export function MailingFormPage(props: {
   errors?: FieldErrors | undefined;
 }) {
   const { ctx, choices, values, errors } = props;
+  const { t, format } = ctx;
   const chosen = new Set(asList(values.recipientIds));
   const weekdays = new Set(asList(values.weekdays));
   const flat = single(values);
   return (
-    <Layout ctx={ctx} title={props.title}>
+    <Layout ctx={ctx} title={t(props.title)}>
       <p>
-        <a href="/mailings">← Mailings</a>
+        <a href="/mailings">← {t('Mailings')}</a>
       </p>
       <article>
-        <h1>{props.title}</h1>
+        <h1>{t(props.title)}</h1>
         {choices.messages.length === 0 && (
           <p class="flash flash-info">
-            You have no messages yet: <a href="/messages/new">write one first</a>.
+            {t('You have no messages yet:')} <a href="/messages/new">{t('write one first')}</a>.
           </p>
         )}
-        <Form action={props.action} csrfToken={ctx.csrfToken} submit="Save" errors={errors}>
-          <Field name="name" label="Name" values={flat} errors={errors} />
+        <Form action={props.action} csrfToken={ctx.csrfToken} submit={t('Save')} errors={errors}>
+          <Field name="name" label={t('Name')} values={flat} errors={errors} />
           <Select
             name="messageId"
-            label="Message"
+            label={t('Message')}
             options={[
-              { value: '', label: '— choose a message —' },
+              { value: '', label: t('— choose a message —') },
               ...choices.messages.map((m) => ({ value: String(m.id), label: m.subject })),
             ]}
             values={flat}
             errors={errors}
           />
           <fieldset>
-            <legend>Recipients</legend>
+            <legend>{t('Recipients')}</legend>
             <label>
-              <input type="checkbox" name="allRecipients" checked={flat.allRecipients === 'on'} /> All my recipients (
-              {choices.recipientTotal})
+              <input type="checkbox" name="allRecipients" checked={flat.allRecipients === 'on'} />{' '}
+              {t('All my recipients ({{total}})', { total: format.number(choices.recipientTotal) })}
             </label>
-            <label for="field-recipientIds">Or choose some</label>
+            <label for="field-recipientIds">{t('Or choose some')}</label>
             <select
               id="field-recipientIds"
               name="recipientIds"
@@ -95,20 +108,24 @@ export function MailingFormPage(props: {
               ))}
             </select>
             {choices.recipientTotal > choices.recipients.length && (
-              <small>The first {choices.recipients.length} are listed; use “All my recipients” or the API for more.</small>
+              <small>
+                {t('The first {{shown}} are listed; use “All my recipients” or the API for more.', {
+                  shown: format.number(choices.recipients.length),
+                })}
+              </small>
             )}
             <FieldError name="recipientIds" errors={errors} />
           </fieldset>
           <fieldset>
-            <legend>When</legend>
+            <legend>{t('When')}</legend>
             <Select
               name="timeZone"
-              label="Time zone"
+              label={t('Time zone')}
               options={timeZoneList.map((z) => ({ value: z, label: z }))}
               values={flat}
               errors={errors}
             />
-            <label for="field-startsAt">Start</label>
+            <label for="field-startsAt">{t('Start')}</label>
             <input
               id="field-startsAt"
               type="datetime-local"
@@ -117,7 +134,7 @@ export function MailingFormPage(props: {
               aria-invalid={errors?.startsAt ? 'true' : undefined}
             />
             <FieldError name="startsAt" errors={errors} />
-            <label for="field-endsAt">End</label>
+            <label for="field-endsAt">{t('End')}</label>
             <input
               id="field-endsAt"
               type="datetime-local"
@@ -126,27 +143,33 @@ export function MailingFormPage(props: {
               aria-invalid={errors?.endsAt ? 'true' : undefined}
             />
             <FieldError name="endsAt" errors={errors} />
-            <Select name="scheduleKind" label="Schedule" options={scheduleKinds} values={flat} errors={errors} />
-            <small>Daily, weekly and monthly mailings send at the start's time of day.</small>
+            <Select
+              name="scheduleKind"
+              label={t('Schedule')}
+              options={scheduleKinds.map((kind) => ({ value: kind.value, label: t(kind.label) }))}
+              values={flat}
+              errors={errors}
+            />
+            <small>{t("Daily, weekly and monthly mailings send at the start's time of day.")}</small>
             <fieldset>
-              <legend>Weekdays (weekly)</legend>
+              <legend>{t('Weekdays (weekly)')}</legend>
               {weekdayNames.map((day, i) => (
                 <label>
-                  <input type="checkbox" name="weekdays" value={String(i + 1)} checked={weekdays.has(String(i + 1))} /> {day}
+                  <input type="checkbox" name="weekdays" value={String(i + 1)} checked={weekdays.has(String(i + 1))} /> {t(day)}
                 </label>
               ))}
               <FieldError name="weekdays" errors={errors} />
             </fieldset>
             <Field
               name="dayOfMonth"
-              label="Day of the month (monthly; 29–31 mean the month's last day in shorter months)"
+              label={t("Day of the month (monthly; 29–31 mean the month's last day in shorter months)")}
               values={flat}
               errors={errors}
               required={false}
             />
             <Field
               name="expression"
-              label="Cron expression (minute hour day month weekday)"
+              label={t('Cron expression (minute hour day month weekday)')}
               values={flat}
               errors={errors}
               required={false}

@@ -3,6 +3,7 @@ import { AppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { type Actor, can, mayChange } from '../../permissions.ts';
 import type { RunRow } from '../sending/sending.repository.ts';
 import { MailingFormPage, type MailingFormValues } from './mailing-form.views.tsx';
@@ -108,7 +109,7 @@ export function createMailingPages(deps: {
         startsAt: localInput(start, timeZone),
         endsAt: localInput(new Date(start.getTime() + 30 * 86_400_000), timeZone),
       };
-      return sendPage(reply, await form(request, reply, 'New mailing', '/mailings', actor.userId, values));
+      return sendPage(reply, await form(request, reply, msg('New mailing'), '/mailings', actor.userId, values));
     },
 
     create: async (request, reply) => {
@@ -118,9 +119,14 @@ export function createMailingPages(deps: {
         reply,
         async () => {
           const created = await mailings.createMailing(actor, values);
-          return redirectWithFlash(reply, `/mailings/${created.id}`, 'success', `Mailing “${created.name}” is created.`);
+          return redirectWithFlash(
+            reply,
+            `/mailings/${created.id}`,
+            'success',
+            msg('Mailing “{{name}}” is created.', { name: created.name }),
+          );
         },
-        async (errors) => form(request, reply, 'New mailing', '/mailings', actor.userId, values, errors),
+        async (errors) => form(request, reply, msg('New mailing'), '/mailings', actor.userId, values, errors),
       );
     },
 
@@ -130,7 +136,10 @@ export function createMailingPages(deps: {
       if (mailing.status === 'completed')
         throw new AppError('MAILING_COMPLETED', 'A completed mailing cannot be edited; duplicate it instead.');
       const values = valuesOf(mailing, await mailings.recipientIds(mailing));
-      return sendPage(reply, await form(request, reply, 'Edit mailing', `/mailings/${mailing.id}/edit`, mailing.ownerId, values));
+      return sendPage(
+        reply,
+        await form(request, reply, msg('Edit mailing'), `/mailings/${mailing.id}/edit`, mailing.ownerId, values),
+      );
     },
 
     update: async (request, reply) => {
@@ -141,9 +150,10 @@ export function createMailingPages(deps: {
         reply,
         async () => {
           await mailings.updateMailing(actor, mailing.id, values);
-          return redirectWithFlash(reply, `/mailings/${mailing.id}`, 'success', 'The mailing is saved.');
+          return redirectWithFlash(reply, `/mailings/${mailing.id}`, 'success', msg('The mailing is saved.'));
         },
-        async (errors) => form(request, reply, 'Edit mailing', `/mailings/${mailing.id}/edit`, mailing.ownerId, values, errors),
+        async (errors) =>
+          form(request, reply, msg('Edit mailing'), `/mailings/${mailing.id}/edit`, mailing.ownerId, values, errors),
       );
     },
 
@@ -154,17 +164,17 @@ export function createMailingPages(deps: {
 
     delete: async (request, reply) => {
       await mailings.deleteMailing(actorOf(request), idParam(request));
-      return redirectWithFlash(reply, '/mailings', 'success', 'The mailing is deleted.');
+      return redirectWithFlash(reply, '/mailings', 'success', msg('The mailing is deleted.'));
     },
 
     duplicate: async (request, reply) => {
       const copy = await mailings.duplicateMailing(actorOf(request), idParam(request));
-      return redirectWithFlash(reply, `/mailings/${copy.id}`, 'success', `“${copy.name}” is created.`);
+      return redirectWithFlash(reply, `/mailings/${copy.id}`, 'success', msg('“{{name}}” is created.', { name: copy.name }));
     },
 
-    pause: act((actor, id) => mailings.pauseMailing(actor, id), 'The mailing is paused: it sends nothing until resumed.'),
-    resume: act((actor, id) => mailings.resumeMailing(actor, id), 'The mailing is resumed.'),
-    disable: act((actor, id, body) => mailings.disableMailing(actor, id, body), 'The mailing is disabled.'),
-    enable: act((actor, id, body) => mailings.enableMailing(actor, id, body), 'The mailing is enabled.'),
+    pause: act((actor, id) => mailings.pauseMailing(actor, id), msg('The mailing is paused: it sends nothing until resumed.')),
+    resume: act((actor, id) => mailings.resumeMailing(actor, id), msg('The mailing is resumed.')),
+    disable: act((actor, id, body) => mailings.disableMailing(actor, id, body), msg('The mailing is disabled.')),
+    enable: act((actor, id, body) => mailings.enableMailing(actor, id, body), msg('The mailing is enabled.')),
   } satisfies Record<string, Handler>;
 }

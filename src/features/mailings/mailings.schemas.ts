@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { searchText, singleLine, timeZone } from '../../lib/validation.ts';
 import { scheduleSchema } from './schedule.ts';
 import { daysInMonth, toInstant } from './zoned-time.ts';
@@ -29,18 +30,29 @@ const ids = z
   .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))])
   .optional()
   .transform((value): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]))
-  .pipe(z.array(z.coerce.number().int().positive('Choose recipients from your list.')).max(100_000, 'Too many recipients.'));
+  .pipe(
+    z.array(z.coerce.number().int().positive(msg('Choose recipients from your list.'))).max(100_000, msg('Too many recipients.')),
+  );
 
 /** A mailing as a form or the API sends it; the schedule fields sit beside the others. */
 export const mailingSchema = z
   .object({
     name: singleLine(200, 'Name'),
-    messageId: z.coerce.number({ error: 'Choose a message.' }).int().positive('Choose a message.'),
+    messageId: z.coerce
+      .number({ error: msg('Choose a message.') })
+      .int()
+      .positive(msg('Choose a message.')),
     recipientIds: ids,
     allRecipients: z.union([z.literal('on'), z.literal('true'), z.boolean()]).optional(),
     timeZone,
-    startsAt: z.string({ error: 'Start is required.' }).min(1, 'Start is required.').max(40),
-    endsAt: z.string({ error: 'End is required.' }).min(1, 'End is required.').max(40),
+    startsAt: z
+      .string({ error: msg('Start is required.') })
+      .min(1, msg('Start is required.'))
+      .max(40),
+    endsAt: z
+      .string({ error: msg('End is required.') })
+      .min(1, msg('End is required.'))
+      .max(40),
     scheduleKind: z.string().optional(),
     weekdays: z.unknown().optional(),
     dayOfMonth: z.unknown().optional(),
@@ -50,10 +62,10 @@ export const mailingSchema = z
   .transform((input, ctx) => {
     const startsAt = parseMoment(input.startsAt, input.timeZone);
     const endsAt = parseMoment(input.endsAt, input.timeZone);
-    if (!startsAt) ctx.addIssue({ code: 'custom', path: ['startsAt'], message: 'Enter a date and time.' });
-    if (!endsAt) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Enter a date and time.' });
+    if (!startsAt) ctx.addIssue({ code: 'custom', path: ['startsAt'], message: msg('Enter a date and time.') });
+    if (!endsAt) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: msg('Enter a date and time.') });
     if (startsAt && endsAt && endsAt <= startsAt)
-      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'The end must be after the start.' });
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: msg('The end must be after the start.') });
     const rawSchedule =
       input.schedule && typeof input.schedule === 'object'
         ? input.schedule
@@ -68,7 +80,7 @@ export const mailingSchema = z
     if (!startsAt || !endsAt || !schedule.success) return z.NEVER;
     const allRecipients = input.allRecipients === true || input.allRecipients === 'on' || input.allRecipients === 'true';
     if (!allRecipients && input.recipientIds.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['recipientIds'], message: 'Choose at least one recipient.' });
+      ctx.addIssue({ code: 'custom', path: ['recipientIds'], message: msg('Choose at least one recipient.') });
       return z.NEVER;
     }
     return {

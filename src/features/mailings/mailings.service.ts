@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { type Cache, cached, namespaceOf } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
@@ -46,8 +47,8 @@ export function createMailingsService(deps: {
   };
 
   async function getMailing(actor: Actor, rawId: unknown): Promise<MailingWithStatus> {
-    const mailing = await repository.find(scopeFor(actor, 'mailings:read_all'), parseId(rawId, 'Mailing'));
-    if (!mailing) throw AppError.notFound('Mailing');
+    const mailing = await repository.find(scopeFor(actor, 'mailings:read_all'), parseId(rawId, msg('Mailing not found.')));
+    if (!mailing) throw AppError.notFound(msg('Mailing not found.'));
     return withStatus(mailing);
   }
 
@@ -63,12 +64,12 @@ export function createMailingsService(deps: {
   /** Checks that the message and every recipient belong to the mailing's owner; returns the recipient ids. */
   async function resolveOwnedParts(ownerId: number, input: MailingInput): Promise<number[]> {
     if (!(await repository.ownsMessage(ownerId, input.messageId))) {
-      throw AppError.validation({ messageId: 'Choose one of your messages.' });
+      throw AppError.validation({ messageId: msg('Choose one of your messages.') });
     }
     const ids = input.allRecipients ? await repository.allRecipientIds(ownerId) : input.recipientIds;
-    if (ids.length === 0) throw AppError.validation({ recipientIds: 'Choose at least one recipient.' });
+    if (ids.length === 0) throw AppError.validation({ recipientIds: msg('Choose at least one recipient.') });
     if ((await repository.countOwnedRecipients(ownerId, ids)) !== ids.length) {
-      throw AppError.validation({ recipientIds: 'Choose recipients from your own list.' });
+      throw AppError.validation({ recipientIds: msg('Choose recipients from your own list.') });
     }
     return ids;
   }

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { ensureAdmin, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import type { Agent } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { auditLog, mailings, messages, recipients, runs } from '../../db/schema.ts';
+import { auditLog, mailings, messages, recipients, runs, users } from '../../db/schema.ts';
 
 let t: TestApp;
 before(async () => {
@@ -261,5 +261,75 @@ describe('home page figures', () => {
     assert.match(anonymous.body, new RegExp(`id="figure-mailings">${total}<`));
     const manager = await owner('manager');
     assert.match((await manager.agent.get('/')).body, new RegExp(`id="figure-mailings">${total}<`));
+  });
+});
+
+describe('mailings in Russian', () => {
+  /** An owner whose profile language is Russian. */
+  async function russianOwner() {
+    const o = await owner();
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, o.user.id));
+    await o.agent.get('/mailings'); // shows the login's flash message, once
+    return o;
+  }
+
+  test('statuses, schedule, the page, the form and its flash read in Russian', async () => {
+    const o = await russianOwner();
+    const created = await postForm(o.agent, '/mailings', form(o));
+    assert.equal(created.statusCode, 303);
+    const id = idFrom(created.headers.location);
+    // postForm bypasses the agent's cookie jar: hand the flash cookie over as a browser would.
+    const flash = [created.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('herald_flash='));
+    const page = await o.agent.get(`/mailings/${id}`, { cookie: `${o.agent.cookieHeader()}; ${flash?.split(';')[0]}` });
+    assert.match(page.body, /Рассылка «Winter news» создана\./);
+    assert.match(page.body, /<mark class="badge status-created">Создана<\/mark>/);
+    assert.match(page.body, /Еженедельно: понедельник и четверг, в 09:00 \(Europe\/Moscow\)/);
+    assert.match(page.body, />Отправить сейчас</);
+    assert.match(page.body, /Запусков пока нет\./);
+    assert.doesNotMatch(page.body, /Send now|Created|Every Monday|No runs yet|Schedule/);
+
+    const past = form(o, { name: 'Old one', startsAt: '2020-01-01T09:00', endsAt: '2020-02-01T09:00' });
+    await postForm(o.agent, '/mailings', past);
+    const running = idFrom((await postForm(o.agent, '/mailings', form(o, { name: 'Busy one' }))).headers.location);
+    await t.c.db
+      .update(mailings)
+      .set({ startsAt: new Date(Date.now() - 86_400_000) })
+      .where(eq(mailings.id, running));
+    await t.c.db.insert(runs).values({ mailingId: running, trigger: 'manual', state: 'finished', finishedAt: new Date() });
+    const list = await o.agent.get('/mailings');
+    assert.match(list.body, /Все \(3\)/);
+    assert.match(list.body, /Создана \(1\)/);
+    assert.match(list.body, /Запущена \(1\)/);
+    assert.match(list.body, /Завершена \(1\)/);
+    assert.doesNotMatch(list.body, /Running|Completed|New mailing/);
+    const busy = await o.agent.get(`/mailings/${running}`);
+    assert.match(busy.body, /<td>Отправить сейчас<\/td>\s*<td>Завершён<\/td>/);
+
+    const edit = await o.agent.get(`/mailings/${id}/edit`);
+    assert.match(edit.body, /<h1>Изменение рассылки<\/h1>/);
+    assert.match(edit.body, /> Понедельник</);
+    assert.match(edit.body, /<option value="cron"[^>]*>Cron-выражение<\/option>/);
+    assert.doesNotMatch(edit.body, /Monday|Time zone|Every day/);
+  });
+
+  test('field errors and refusals are in Russian on pages, in English in the API', async () => {
+    const o = await russianOwner();
+    const bad = await postForm(
+      o.agent,
+      '/mailings',
+      form(o, { endsAt: '2030-11-01T09:00', scheduleKind: 'cron', expression: '61 9 * * *' }),
+    );
+    assert.equal(bad.statusCode, 422);
+    assert.match(bad.body, /id="field-endsAt-error"[^>]*>Окончание должно быть позже начала\.</);
+    assert.match(bad.body, /Это неверное cron-выражение \(/);
+    const api = await o.agent.api('POST', '/api/v1/mailings', form(o, { endsAt: '2030-11-01T09:00' }));
+    assert.equal(api.statusCode, 422);
+    assert.equal(api.json().errors.endsAt, 'The end must be after the start.');
+
+    const past = form(o, { name: 'Old one', startsAt: '2020-01-01T09:00', endsAt: '2020-02-01T09:00' });
+    const id = idFrom((await postForm(o.agent, '/mailings', past)).headers.location);
+    const refused = await o.agent.get(`/mailings/${id}/edit`);
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.body, /Завершённую рассылку нельзя изменить; вместо этого создайте её копию\./);
   });
 });

@@ -1,6 +1,7 @@
 import type { Page } from '../../lib/scope.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, listUrl, Pagination } from '../../views/list.tsx';
+import { useT } from '../../views/translate-context.ts';
 import type { RunRow } from '../sending/sending.repository.ts';
 import { RunList } from '../sending/sending.views.tsx';
 import type { MailingWithStatus } from './mailings.service.ts';
@@ -22,12 +23,13 @@ export function StatusBadge({
 }: {
   mailing: Pick<MailingWithStatus, 'status' | 'pausedAt' | 'disabledAt' | 'ownerBlocked'>;
 }) {
+  const t = useT();
   return (
     <span>
-      <mark class={`badge status-${mailing.status}`}>{statusLabels[mailing.status]}</mark>
-      {mailing.pausedAt && <mark class="badge flag">Paused</mark>}
-      {mailing.disabledAt && <mark class="badge flag">Disabled</mark>}
-      {mailing.ownerBlocked && <mark class="badge flag">Owner blocked</mark>}
+      <mark class={`badge status-${mailing.status}`}>{t(statusLabels[mailing.status])}</mark>
+      {mailing.pausedAt && <mark class="badge flag">{t('Paused')}</mark>}
+      {mailing.disabledAt && <mark class="badge flag">{t('Disabled')}</mark>}
+      {mailing.ownerBlocked && <mark class="badge flag">{t('Owner blocked')}</mark>}
     </span>
   );
 }
@@ -42,20 +44,21 @@ export function MailingListPage(props: {
   showOwner: boolean;
 }) {
   const { ctx, page, totals, query } = props;
+  const { t, format } = ctx;
   const all = totals.created + totals.running + totals.completed;
   const filters: [MailingStatus | undefined, string, number][] = [
-    [undefined, 'All', all],
-    ['created', statusLabels.created, totals.created],
-    ['running', statusLabels.running, totals.running],
-    ['completed', statusLabels.completed, totals.completed],
+    [undefined, t('All'), all],
+    ['created', t(statusLabels.created), totals.created],
+    ['running', t(statusLabels.running), totals.running],
+    ['completed', t(statusLabels.completed), totals.completed],
   ];
   return (
-    <Layout ctx={ctx} title="Mailings">
-      <h1>Mailings</h1>
+    <Layout ctx={ctx} title={t('Mailings')}>
+      <h1>{t('Mailings')}</h1>
       <p>
-        <a href="/mailings/new">New mailing</a>
+        <a href="/mailings/new">{t('New mailing')}</a>
       </p>
-      <nav aria-label="Filter by status">
+      <nav aria-label={t('Filter by status')}>
         <ul>
           {filters.map(([status, label, n]) => (
             <li>
@@ -63,30 +66,30 @@ export function MailingListPage(props: {
                 href={listUrl('/mailings', { q: query.q }, status ? { status } : {})}
                 aria-current={query.status === status ? 'page' : undefined}
               >
-                {label} ({n})
+                {label} ({format.number(n)})
               </a>
             </li>
           ))}
         </ul>
       </nav>
       <form method="get" action="/mailings">
-        <label for="mailing-search">Search by name</label>
+        <label for="mailing-search">{t('Search by name')}</label>
         <input id="mailing-search" type="search" name="q" value={query.q ?? ''} />
         {query.status && <input type="hidden" name="status" value={query.status} />}
-        <button type="submit">Search</button>
+        <button type="submit">{t('Search')}</button>
       </form>
       {page.items.length === 0 ? (
-        <p>No mailings here yet.</p>
+        <p>{t('No mailings here yet.')}</p>
       ) : (
         <table>
           <thead>
             <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Schedule</th>
-              <th scope="col">Recipients</th>
-              <th scope="col">Next send</th>
-              {props.showOwner && <th scope="col">Owner</th>}
+              <th scope="col">{t('Name')}</th>
+              <th scope="col">{t('Status')}</th>
+              <th scope="col">{t('Schedule')}</th>
+              <th scope="col">{t('Recipients')}</th>
+              <th scope="col">{t('Next send')}</th>
+              {props.showOwner && <th scope="col">{t('Owner')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -98,8 +101,8 @@ export function MailingListPage(props: {
                 <td>
                   <StatusBadge mailing={m} />
                 </td>
-                <td>{describeSchedule(m.schedule, windowOf(m))}</td>
-                <td>{m.recipientCount}</td>
+                <td>{describeSchedule(m.schedule, windowOf(m), ctx.language)}</td>
+                <td>{format.number(m.recipientCount)}</td>
                 <td>{formatInZone(m.nextRunAt, m.timeZone, false)}</td>
                 {props.showOwner && <td>{m.ownerEmail}</td>}
               </tr>
@@ -141,11 +144,12 @@ export function MailingPage(props: {
   canDisable: boolean;
 }) {
   const { ctx, mailing: m } = props;
+  const { t, format } = ctx;
   const csrf = ctx.csrfToken;
   return (
     <Layout ctx={ctx} title={m.name}>
       <p>
-        <a href="/mailings">← Mailings</a>
+        <a href="/mailings">← {t('Mailings')}</a>
       </p>
       <article>
         <h1>{m.name}</h1>
@@ -154,41 +158,44 @@ export function MailingPage(props: {
         </p>
         {m.disabledAt && (
           <p class="flash flash-error">
-            Disabled by a manager{m.disabledReason ? `: ${m.disabledReason}` : '.'} It does not send until it is enabled again.
+            {m.disabledReason
+              ? t('Disabled by a manager: {{reason}}', { reason: m.disabledReason })
+              : t('Disabled by a manager.')}{' '}
+            {t('It does not send until it is enabled again.')}
           </p>
         )}
         <table>
           <tbody>
             <tr>
-              <th scope="row">Message</th>
+              <th scope="row">{t('Message')}</th>
               <td>
                 <a href={`/messages/${m.messageId}`}>{m.messageSubject}</a>
               </td>
             </tr>
             <tr>
-              <th scope="row">Recipients</th>
-              <td>{m.recipientCount}</td>
+              <th scope="row">{t('Recipients')}</th>
+              <td>{format.number(m.recipientCount)}</td>
             </tr>
             <tr>
-              <th scope="row">Schedule</th>
-              <td>{describeSchedule(m.schedule, windowOf(m))}</td>
+              <th scope="row">{t('Schedule')}</th>
+              <td>{describeSchedule(m.schedule, windowOf(m), ctx.language)}</td>
             </tr>
             <tr>
-              <th scope="row">Window</th>
+              <th scope="row">{t('Window')}</th>
               <td>
                 {formatInZone(m.startsAt, m.timeZone, false)} – {formatInZone(m.endsAt, m.timeZone)}
               </td>
             </tr>
             <tr>
-              <th scope="row">Next send</th>
-              <td>{m.pausedAt || m.disabledAt ? 'Not while paused or disabled' : formatInZone(m.nextRunAt, m.timeZone)}</td>
+              <th scope="row">{t('Next send')}</th>
+              <td>{m.pausedAt || m.disabledAt ? t('Not while paused or disabled') : formatInZone(m.nextRunAt, m.timeZone)}</td>
             </tr>
             <tr>
-              <th scope="row">Runs</th>
-              <td>{m.runCount}</td>
+              <th scope="row">{t('Runs')}</th>
+              <td>{format.number(m.runCount)}</td>
             </tr>
             <tr>
-              <th scope="row">Owner</th>
+              <th scope="row">{t('Owner')}</th>
               <td>{m.ownerEmail}</td>
             </tr>
           </tbody>
@@ -196,42 +203,42 @@ export function MailingPage(props: {
         {props.canWrite && m.status !== 'completed' && !m.disabledAt && !m.pausedAt && (
           <form method="post" action={`/mailings/${m.id}/send`}>
             <input type="hidden" name="_csrf" value={csrf} />
-            <button type="submit">Send now</button>
+            <button type="submit">{t('Send now')}</button>
           </form>
         )}
         {props.canWrite && (
           <p class="actions">
             {m.status !== 'completed' && (
               <>
-                <a href={`/mailings/${m.id}/edit`}>Edit</a> ·{' '}
+                <a href={`/mailings/${m.id}/edit`}>{t('Edit')}</a> ·{' '}
               </>
             )}
-            <a href={`/mailings/${m.id}/delete`}>Delete</a>{' '}
-            <ActionButton action={`/mailings/${m.id}/duplicate`} csrfToken={csrf} label="Duplicate" secondary />{' '}
+            <a href={`/mailings/${m.id}/delete`}>{t('Delete')}</a>{' '}
+            <ActionButton action={`/mailings/${m.id}/duplicate`} csrfToken={csrf} label={t('Duplicate')} secondary />{' '}
             {m.status !== 'completed' &&
               (m.pausedAt ? (
-                <ActionButton action={`/mailings/${m.id}/resume`} csrfToken={csrf} label="Resume" />
+                <ActionButton action={`/mailings/${m.id}/resume`} csrfToken={csrf} label={t('Resume')} />
               ) : (
-                <ActionButton action={`/mailings/${m.id}/pause`} csrfToken={csrf} label="Pause" secondary />
+                <ActionButton action={`/mailings/${m.id}/pause`} csrfToken={csrf} label={t('Pause')} secondary />
               ))}
           </p>
         )}
         {props.canDisable && (
           <form method="post" action={`/mailings/${m.id}/${m.disabledAt ? 'enable' : 'disable'}`}>
             <input type="hidden" name="_csrf" value={csrf} />
-            <label for="field-reason">Reason (kept in the audit log)</label>
+            <label for="field-reason">{t('Reason (kept in the audit log)')}</label>
             <input id="field-reason" name="reason" maxLength={500} />
             <button type="submit" class="contrast">
-              {m.disabledAt ? 'Enable mailing' : 'Disable mailing'}
+              {m.disabledAt ? t('Enable mailing') : t('Disable mailing')}
             </button>
           </form>
         )}
       </article>
       <section>
-        <h2>Runs</h2>
-        <RunList mailingId={m.id} runs={props.runs} />
+        <h2>{t('Runs')}</h2>
+        <RunList ctx={ctx} mailingId={m.id} runs={props.runs} />
         <p>
-          <a href={`/attempts?mailingId=${m.id}`}>Every attempt of this mailing</a>
+          <a href={`/attempts?mailingId=${m.id}`}>{t('Every attempt of this mailing')}</a>
         </p>
       </section>
     </Layout>
@@ -239,15 +246,16 @@ export function MailingPage(props: {
 }
 
 export function MailingDeletePage(props: { ctx: PageContext; mailing: MailingWithStatus }) {
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title="Delete mailing">
+    <Layout ctx={props.ctx} title={t('Delete mailing')}>
       <ConfirmDelete
         action={`/mailings/${props.mailing.id}/delete`}
         csrfToken={props.ctx.csrfToken}
-        what={`the mailing ${props.mailing.name}`}
+        what={t('the mailing {{name}}', { name: props.mailing.name })}
         cancel={`/mailings/${props.mailing.id}`}
       >
-        <p>Its runs and their attempts are deleted with it.</p>
+        <p>{t('Its runs and their attempts are deleted with it.')}</p>
       </ConfirmDelete>
     </Layout>
   );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { translator } from '../../i18n/i18n.ts';
 import {
   describeSchedule,
   latestOccurrence,
@@ -335,5 +336,21 @@ describe('describeSchedule', () => {
     );
     assert.equal(describeSchedule({ kind: 'monthly', dayOfMonth: 15 }, utc), 'Monthly on day 15 at 09:00 (UTC)');
     assert.equal(describeSchedule({ kind: 'cron', expression: '0 9 * * 1-5' }, utc), 'Cron `0 9 * * 1-5` (UTC)');
+  });
+
+  test('in Russian, with Russian weekday names', () => {
+    const utc = window('2026-12-01T09:00:00Z', '2027-01-01T00:00:00Z');
+    assert.equal(describeSchedule({ kind: 'once' }, utc, 'ru'), 'Однократно, 2026-12-01 в 09:00 (UTC)');
+    assert.equal(
+      describeSchedule({ kind: 'weekly', weekdays: [5, 1, 3] }, utc, 'ru'),
+      'Еженедельно: понедельник, среда и пятница, в 09:00 (UTC)',
+    );
+    assert.equal(
+      describeSchedule({ kind: 'monthly', dayOfMonth: 31 }, utc, 'ru'),
+      'Ежемесячно, 31-го числа (или в последний день месяца), в 09:00 (UTC)',
+    );
+    const problem = scheduleSchema.safeParse({ kind: 'cron', expression: '61 9 * * *' }).error?.issues[0]?.message ?? '';
+    assert.match(translator('ru')(problem), /^Это неверное cron-выражение \(.+\)\.$/);
+    assert.match(translator('en')(problem), /^This is not a valid cron expression \(.+\)\.$/);
   });
 });

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { defaultLanguage, type Language, msg, translator } from '../../i18n/i18n.ts';
 import { dateOfDay, dayNumber, daysInMonth, isoWeekday, type LocalTime, toInstant, toLocal } from './zoned-time.ts';
 
 /** ISO weekday: 1 = Monday … 7 = Sunday. */
@@ -162,17 +163,17 @@ export function occurrencesBetween(schedule: Schedule, window: MailingWindow, fr
 /** Why a cron expression is unusable, or null when it is a valid 5-field expression that fires. */
 export function findCronProblem(expression: string): string | null {
   if (expression.trim().split(/\s+/).length !== 5) {
-    return 'Use 5 fields: minute, hour, day of month, month and day of week (no seconds, no year).';
+    return msg('Use 5 fields: minute, hour, day of month, month and day of week (no seconds, no year).');
   }
   let cron: Cron;
   try {
     cron = cronFor(expression, 'UTC');
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/^CronPattern:\s*/, '') : String(error);
-    return `This is not a valid cron expression (${detail}).`;
+    return msg('This is not a valid cron expression ({{detail}}).', { detail });
   }
   // Without a year field, a pattern that fires at all fires within any 8 years (leap days included).
-  if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) return 'This cron expression never fires.';
+  if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) return msg('This cron expression never fires.');
   return null;
 }
 
@@ -187,13 +188,13 @@ const weekdaysField = z.unknown().transform((value, ctx) => {
   for (const item of items) {
     const day = typeof item === 'string' && /^\s*\d\s*$/.test(item) ? Number(item) : item;
     if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 7) {
-      ctx.addIssue({ code: 'custom', message: 'Choose days of the week from Monday to Sunday.' });
+      ctx.addIssue({ code: 'custom', message: msg('Choose days of the week from Monday to Sunday.') });
       return z.NEVER;
     }
     days.add(day as Weekday);
   }
   if (days.size === 0) {
-    ctx.addIssue({ code: 'custom', message: 'Choose at least one day of the week.' });
+    ctx.addIssue({ code: 'custom', message: msg('Choose at least one day of the week.') });
     return z.NEVER;
   }
   return [...days].sort((a, b) => a - b);
@@ -201,22 +202,22 @@ const weekdaysField = z.unknown().transform((value, ctx) => {
 
 const dayOfMonthField = z.unknown().transform((value, ctx) => {
   if (isBlank(value)) {
-    ctx.addIssue({ code: 'custom', message: 'Enter the day of the month (1 to 31).' });
+    ctx.addIssue({ code: 'custom', message: msg('Enter the day of the month (1 to 31).') });
     return z.NEVER;
   }
   const day = typeof value === 'string' && /^\s*\d{1,2}\s*$/.test(value) ? Number(value) : value;
   if (typeof day !== 'number' || !Number.isInteger(day) || day < 1 || day > 31) {
-    ctx.addIssue({ code: 'custom', message: 'The day of the month must be a whole number from 1 to 31.' });
+    ctx.addIssue({ code: 'custom', message: msg('The day of the month must be a whole number from 1 to 31.') });
     return z.NEVER;
   }
   return day;
 });
 
 const expressionField = z
-  .string('Enter a cron expression.')
+  .string(msg('Enter a cron expression.'))
   .trim()
-  .min(1, 'Enter a cron expression.')
-  .max(100, 'A cron expression must be at most 100 characters.')
+  .min(1, msg('Enter a cron expression.'))
+  .max(100, msg('A cron expression must be at most 100 characters.'))
   .transform((value, ctx) => {
     const expression = value.split(/\s+/).join(' ');
     const problem = findCronProblem(expression);
@@ -237,37 +238,45 @@ export const scheduleSchema = z.discriminatedUnion(
     z.object({ kind: z.literal('monthly'), dayOfMonth: dayOfMonthField }),
     z.object({ kind: z.literal('cron'), expression: expressionField }),
   ],
-  { error: 'Choose once, daily, weekly, monthly or cron.' },
+  { error: msg('Choose once, daily, weekly, monthly or cron.') },
 ) satisfies z.ZodType<Schedule>;
-
-const weekdayNames = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
-/** "A", "A and B", "A, B and C". */
-function listInEnglish(items: string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+/** Weekday names in a language ("Monday", "понедельник"); 2024-01-01 was a Monday. */
+function weekdayName(day: Weekday, language: Language): string {
+  return new Intl.DateTimeFormat(language, { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2024, 0, day));
 }
 
-/** Describes a schedule in one English sentence, with times in the window's time zone. */
-export function describeSchedule(schedule: Schedule, window: MailingWindow): string {
+/**
+ * Describes a schedule in one sentence of the reader's language, with times in the window's
+ * time zone: "Every Monday and Thursday at 09:00 (Europe/Moscow)".
+ */
+export function describeSchedule(schedule: Schedule, window: MailingWindow, language: Language = defaultLanguage): string {
+  const t = translator(language);
   const start = toLocal(window.startsAt, window.timeZone);
   const time = `${pad(start.hour)}:${pad(start.minute)}${start.second ? `:${pad(start.second)}` : ''}`;
   const zone = `(${window.timeZone})`;
   switch (schedule.kind) {
-    case 'once':
-      return `Once, on ${start.year}-${pad(start.month)}-${pad(start.day)} ${time} ${zone}`;
+    case 'once': {
+      const date = `${start.year}-${pad(start.month)}-${pad(start.day)}`;
+      return t('Once, on {{date}} {{time}} {{zone}}', { date, time, zone });
+    }
     case 'daily':
-      return `Every day at ${time} ${zone}`;
+      return t('Every day at {{time}} {{zone}}', { time, zone });
     case 'weekly': {
-      const days = [...new Set(schedule.weekdays)].sort((a, b) => a - b).map((day) => weekdayNames[day - 1]!);
-      return `Every ${listInEnglish(days)} at ${time} ${zone}`;
+      const names = [...new Set(schedule.weekdays)].sort((a, b) => a - b).map((day) => weekdayName(day, language));
+      const last = names.pop() ?? '';
+      const days = names.length === 0 ? last : t('{{first}} and {{last}}', { first: names.join(', '), last });
+      return t('Every {{days}} at {{time}} {{zone}}', { days, time, zone });
     }
     case 'monthly': {
-      const clamp = schedule.dayOfMonth > 28 ? " (or the month's last day)" : '';
-      return `Monthly on day ${schedule.dayOfMonth}${clamp} at ${time} ${zone}`;
+      const day = schedule.dayOfMonth;
+      return day > 28
+        ? t("Monthly on day {{day}} (or the month's last day) at {{time}} {{zone}}", { day, time, zone })
+        : t('Monthly on day {{day}} at {{time}} {{zone}}', { day, time, zone });
     }
     case 'cron':
-      return `Cron \`${schedule.expression}\` ${zone}`;
+      return t('Cron `{{expression}}` {{zone}}', { expression: schedule.expression, zone });
   }
 }

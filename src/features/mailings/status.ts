@@ -1,12 +1,14 @@
+import { msg } from '../../i18n/i18n.ts';
 import { latestOccurrence, type MailingWindow, nextOccurrence, type Schedule } from './schedule.ts';
 
 /** SPEC §3: the one status a mailing shows in pages, API, CLI and scheduler. Paused and disabled are separate flags. */
 export type MailingStatus = 'created' | 'running' | 'completed';
 
+/** The status names as people read them: catalogue keys, shown with `t()`. */
 export const statusLabels: Record<MailingStatus, string> = {
-  created: 'Created',
-  running: 'Running',
-  completed: 'Completed',
+  created: msg('Created'),
+  running: msg('Running'),
+  completed: msg('Completed'),
 };
 
 export type MailingStatusInput = {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { can, mayChange } from '../../permissions.ts';
 import { messageListSchema } from './messages.schemas.ts';
 import type { MessagesService } from './messages.service.ts';
@@ -36,7 +37,12 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
     newForm: async (request, reply) =>
       sendPage(
         reply,
-        MessageFormPage({ ctx: ctx(request, reply), action: '/messages', title: 'New message', values: { format: 'markdown' } }),
+        MessageFormPage({
+          ctx: ctx(request, reply),
+          action: '/messages',
+          title: msg('New message'),
+          values: { format: 'markdown' },
+        }),
       ),
 
     create: async (request, reply) => {
@@ -45,9 +51,9 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
         reply,
         async () => {
           const created = await messages.createMessage(actorOf(request), values);
-          return redirectWithFlash(reply, `/messages/${created.id}`, 'success', 'The message is saved.');
+          return redirectWithFlash(reply, `/messages/${created.id}`, 'success', msg('The message is saved.'));
         },
-        (errors) => MessageFormPage({ ctx: ctx(request, reply), action: '/messages', title: 'New message', values, errors }),
+        (errors) => MessageFormPage({ ctx: ctx(request, reply), action: '/messages', title: msg('New message'), values, errors }),
       );
     },
 
@@ -55,7 +61,7 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
       const message = await messages.getWritable(actorOf(request), idParam(request));
       const values = { subject: message.subject, body: message.body, format: message.format };
       const action = `/messages/${message.id}/edit`;
-      return sendPage(reply, MessageFormPage({ ctx: ctx(request, reply), action, title: 'Edit message', values }));
+      return sendPage(reply, MessageFormPage({ ctx: ctx(request, reply), action, title: msg('Edit message'), values }));
     },
 
     update: async (request, reply) => {
@@ -65,10 +71,16 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
         reply,
         async () => {
           const updated = await messages.updateMessage(actorOf(request), id, values);
-          return redirectWithFlash(reply, `/messages/${updated.id}`, 'success', 'The message is saved.');
+          return redirectWithFlash(reply, `/messages/${updated.id}`, 'success', msg('The message is saved.'));
         },
         (errors) =>
-          MessageFormPage({ ctx: ctx(request, reply), action: `/messages/${id}/edit`, title: 'Edit message', values, errors }),
+          MessageFormPage({
+            ctx: ctx(request, reply),
+            action: `/messages/${id}/edit`,
+            title: msg('Edit message'),
+            values,
+            errors,
+          }),
       );
     },
 
@@ -79,7 +91,7 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
 
     delete: async (request, reply) => {
       await messages.deleteMessage(actorOf(request), idParam(request));
-      return redirectWithFlash(reply, '/messages', 'success', 'The message is deleted.');
+      return redirectWithFlash(reply, '/messages', 'success', msg('The message is deleted.'));
     },
 
     preview: async (request, reply) => {
@@ -95,7 +107,12 @@ export function createMessagePages(deps: { messages: MessagesService; devMailbox
     sendTest: async (request, reply) => {
       const id = idParam(request);
       const { to } = await messages.sendTestToSelf(actorOf(request), id);
-      return redirectWithFlash(reply, `/messages/${id}/preview`, 'info', `A test is on its way to ${to}.`);
+      return redirectWithFlash(
+        reply,
+        `/messages/${id}/preview`,
+        'info',
+        msg('A test is on its way to {{email}}.', { email: to }),
+      );
     },
   } satisfies Record<string, Handler>;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { english, translator } from '../../i18n/i18n.ts';
 import { checkTemplate, compileMessage, renderMessage } from './messages.render.ts';
 
 const vars = { name: 'Ada Lovelace', email: 'ada@example.com', unsubscribeUrl: 'https://herald.example/unsubscribe/tok_en-1' };
@@ -31,7 +32,21 @@ describe('checkTemplate', () => {
     for (const [template, message] of cases) {
       const error = checkTemplate(template);
       assert.ok(error, template);
-      assert.match(error, message, template);
+      assert.match(english(error), message, template);
+    }
+  });
+});
+
+describe('checkTemplate in Russian', () => {
+  test('its reasons read in Russian, the tag as typed and the allowed placeholders kept', () => {
+    const ru = (template: string) => translator('ru')(checkTemplate(template) ?? '');
+    assert.equal(ru('Hi {{nmae}}'), 'Неизвестная подстановка {{nmae}}: используйте {{name}}, {{email}} или {{unsubscribe_url}}.');
+    assert.equal(ru('Hi {{name'), 'Подстановка не закрыта: у «{{» нет парной «}}».');
+    assert.match(ru('{{#name}}x{{/name}}'), /^Блоки \(\{\{#name\}\}…\{\{\/name\}\}\) не поддерживаются/);
+    assert.match(ru('{{{name}}}'), /^\{\{\{name\}\}\} и \{\{&name\}\} вставляют значение без экранирования/);
+    for (const template of ['{{^name}}x{{/name}}', '{{>footer}}', '{{! a comment }}', '{{=<% %>=}}<% name %>']) {
+      assert.match(ru(template), /^[А-ЯЁ]/, template);
+      assert.doesNotMatch(ru(template), /not supported/, template);
     }
   });
 });

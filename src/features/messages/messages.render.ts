@@ -39,6 +39,7 @@ import { randomBytes } from 'node:crypto';
 import { Marked } from 'marked';
 import Mustache from 'mustache';
 import sanitizeHtml from 'sanitize-html';
+import { english, msg } from '../../i18n/i18n.ts';
 
 export interface TemplateValues {
   name: string;
@@ -67,14 +68,31 @@ export const placeholders = ['name', 'email', 'unsubscribe_url'] as const;
 type Placeholder = (typeof placeholders)[number];
 const isPlaceholder = (name: string): name is Placeholder => (placeholders as readonly string[]).includes(name);
 
-/** Mustache token kinds other than plain text and `{{name}}`, with why each is refused. */
+/**
+ * Mustache token kinds other than plain text and `{{name}}`, with why each is refused. The reasons
+ * are msg() descriptors (the form shows them in the author's language); the tag as typed is a value,
+ * and the placeholders named in a text are left in it as they are.
+ */
+const sections = (v: string) =>
+  msg('Sections ({{tag}}…{{end}}) are not supported; only {{name}}, {{email}} and {{unsubscribe_url}} are.', {
+    tag: `{{#${v}}}`,
+    end: `{{/${v}}}`,
+  });
 const refusedTokens: Record<string, (value: string) => string> = {
-  '#': (v) => `Sections ({{#${v}}}…{{/${v}}}) are not supported; only {{name}}, {{email}} and {{unsubscribe_url}} are.`,
-  '^': (v) => `Inverted sections ({{^${v}}}) are not supported; only {{name}}, {{email}} and {{unsubscribe_url}} are.`,
-  '>': (v) => `Partials ({{>${v}}}) are not supported: a message cannot include other templates.`,
-  '&': (v) => `{{{${v}}}} and {{&${v}}} insert a value unescaped and are not supported; write {{${v}}} instead.`,
-  '!': () => 'Comments ({{! … }}) are not supported; remove the comment.',
-  '=': () => 'Changing the delimiters ({{= … =}}) is not supported.',
+  '#': sections,
+  '^': (v) =>
+    msg('Inverted sections ({{tag}}) are not supported; only {{name}}, {{email}} and {{unsubscribe_url}} are.', {
+      tag: `{{^${v}}}`,
+    }),
+  '>': (v) => msg('Partials ({{tag}}) are not supported: a message cannot include other templates.', { tag: `{{>${v}}}` }),
+  '&': (v) =>
+    msg('{{triple}} and {{ampersand}} insert a value unescaped and are not supported; write {{tag}} instead.', {
+      triple: `{{{${v}}}}`,
+      ampersand: `{{&${v}}}`,
+      tag: `{{${v}}}`,
+    }),
+  '!': () => msg('Comments ({{! … }}) are not supported; remove the comment.'),
+  '=': () => msg('Changing the delimiters ({{= … =}}) is not supported.'),
 };
 
 type Token = [kind: string, value: string, start: number, end: number, ...rest: unknown[]];
@@ -87,14 +105,15 @@ function parseTemplate(template: string): Token[] {
 /** Turns mustache's parse errors ("Unclosed tag at 12") into a sentence for the author. */
 function describeParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  if (message.startsWith('Unclosed tag')) return 'A placeholder is not closed: a "{{" has no matching "}}".';
+  if (message.startsWith('Unclosed tag')) return msg('A placeholder is not closed: a "{{" has no matching "}}".');
   const section = /^Un(?:closed|opened) section "([^"]*)"/.exec(message);
-  if (section)
-    return `Sections ({{#${section[1]}}}…{{/${section[1]}}}) are not supported; only {{name}}, {{email}} and {{unsubscribe_url}} are.`;
-  return `The placeholders cannot be read (${message}); only {{name}}, {{email}} and {{unsubscribe_url}} are allowed.`;
+  if (section) return sections(section[1] ?? '');
+  return msg('The placeholders cannot be read ({{reason}}); only {{name}}, {{email}} and {{unsubscribe_url}} are allowed.', {
+    reason: message,
+  });
 }
 
-/** An English error message when the text is not a valid template of the allowed placeholders, else null. */
+/** Why the text is not a valid template of the allowed placeholders (a msg() descriptor), else null. */
 export function checkTemplate(text: string): string | null {
   let tokens: Token[];
   try {
@@ -106,11 +125,13 @@ export function checkTemplate(text: string): string | null {
     if (kind === 'text') continue;
     if (kind === 'name') {
       if (!isPlaceholder(value)) {
-        return `Unknown placeholder {{${value}}}: use {{name}}, {{email}} or {{unsubscribe_url}}.`;
+        return msg('Unknown placeholder {{tag}}: use {{name}}, {{email}} or {{unsubscribe_url}}.', { tag: `{{${value}}}` });
       }
       continue;
     }
-    return (refusedTokens[kind] ?? (() => `This kind of tag is not supported ({{${kind}${value}}}).`))(value);
+    const refused =
+      refusedTokens[kind] ?? (() => msg('This kind of tag is not supported ({{tag}}).', { tag: `{{${kind}${value}}}` }));
+    return refused(value);
   }
   return null;
 }
@@ -148,7 +169,7 @@ function fillTokens(template: string, tokens: Token[], insert: (placeholder: Pla
   for (const [kind, value, start, end] of tokens) {
     if (kind === 'text') out += template.slice(start, end);
     else if (kind === 'name' && isPlaceholder(value)) out += insert(value);
-    else throw new Error(checkTemplate(template) ?? 'invalid template');
+    else throw new Error(english(checkTemplate(template) ?? 'invalid template'));
   }
   return out;
 }
@@ -165,7 +186,7 @@ function spliceTokens(template: string, tokens: Token[]): Spliced {
     else if (kind === 'name' && isPlaceholder(value)) {
       spliced.slots.push(Value.raw[value]);
       spliced.parts.push('');
-    } else throw new Error(checkTemplate(template) ?? 'invalid template');
+    } else throw new Error(english(checkTemplate(template) ?? 'invalid template'));
   }
   return spliced;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { hasControlChar, searchText, singleLine } from '../../lib/validation.ts';
 import { checkTemplate } from './messages.render.ts';
 import { messageSorts } from './messages.repository.ts';
@@ -17,13 +18,13 @@ export const messageFormats = ['markdown', 'text'] as const;
 export const messageSchema = z.object({
   subject: singleLine(SUBJECT_MAX, 'Subject').superRefine(validTemplate),
   body: z
-    .string('Body is required.')
-    .max(BODY_MAX, `Body must be at most ${BODY_MAX.toLocaleString('en')} characters.`)
-    .refine((v) => v.trim() !== '', 'Body is required.')
-    .refine((v) => !hasControlChar(v, true), 'Body must not contain control characters.')
+    .string(msg('Body is required.'))
+    .max(BODY_MAX, msg('Body must be at most {{max, number}} characters.', { max: BODY_MAX }))
+    .refine((v) => v.trim() !== '', msg('Body is required.'))
+    .refine((v) => !hasControlChar(v, true), msg('Body must not contain control characters.'))
     .transform((v) => v.replace(/\r\n?/g, '\n'))
     .superRefine(validTemplate),
-  format: z.enum(messageFormats, 'Choose Markdown or plain text.').default('markdown'),
+  format: z.enum(messageFormats, msg('Choose Markdown or plain text.')).default('markdown'),
 });
 export type MessageInput = z.infer<typeof messageSchema>;
 

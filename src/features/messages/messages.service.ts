@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { scopeFor } from '../../lib/scope.ts';
@@ -8,8 +9,6 @@ import type { MailService } from '../mail/mail.service.ts';
 import { type RenderedMessage, renderMessage } from './messages.render.ts';
 import type { MessagesRepository, MessageView } from './messages.repository.ts';
 import { messageListSchema, messageSchema } from './messages.schemas.ts';
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Fields the input leaves out keep their stored value (PATCH); a field sent empty is still an error. */
 const withStoredValues = (message: MessageView, input: unknown) =>
@@ -29,8 +28,8 @@ export function createMessagesService(deps: {
 
   /** The message if the actor may read it; NOT_FOUND otherwise (existence is not revealed). */
   async function getMessage(actor: Actor, rawId: unknown): Promise<MessageView> {
-    const message = await repository.find(scopeFor(actor, 'messages:read_all'), parseId(rawId, 'Message'));
-    if (!message) throw AppError.notFound('Message');
+    const message = await repository.find(scopeFor(actor, 'messages:read_all'), parseId(rawId, msg('Message not found.')));
+    if (!message) throw AppError.notFound(msg('Message not found.'));
     return message;
   }
 
@@ -70,7 +69,8 @@ export function createMessagesService(deps: {
     async updateMessage(actor: Actor, rawId: unknown, input: unknown): Promise<MessageView> {
       const message = await getWritable(actor, rawId);
       const data = parseInput(messageSchema, withStoredValues(message, input));
-      if (!(await repository.update(writeScope(actor), message.id, data, deps.clock.now()))) throw AppError.notFound('Message');
+      if (!(await repository.update(writeScope(actor), message.id, data, deps.clock.now())))
+        throw AppError.notFound(msg('Message not found.'));
       return getMessage(actor, message.id);
     },
 
@@ -78,12 +78,12 @@ export function createMessagesService(deps: {
     async deleteMessage(actor: Actor, rawId: unknown): Promise<void> {
       const message = await getWritable(actor, rawId);
       const result = await repository.delete(writeScope(actor), message.id);
-      if (result === 'missing') throw AppError.notFound('Message');
+      if (result === 'missing') throw AppError.notFound(msg('Message not found.'));
       if (result === 'in-use') {
         const n = await repository.countMailingsUsing(message.id);
         throw new AppError(
           'CONFLICT',
-          `This message is used by ${plural(n, 'mailing')}; delete ${n === 1 ? 'it' : 'them'} or choose another message for ${n === 1 ? 'it' : 'them'} first.`,
+          msg('This message is used by {{count}} mailings; delete them or choose another message for them first.', { count: n }),
         );
       }
     },

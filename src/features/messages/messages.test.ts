@@ -248,6 +248,110 @@ describe('messages: who sees and changes what', () => {
   });
 });
 
+/** A signed-in user who chose Russian in their profile. */
+async function signedInRussian() {
+  const session = await signedIn(t);
+  const saved = await session.agent.post('/profile/edit', { fullName: 'Тест', timeZone: 'UTC', language: 'ru' });
+  assert.equal(saved.statusCode, 303);
+  return session;
+}
+
+describe('messages in Russian', () => {
+  test('the list is in Russian, its count in the right plural form (1 сообщение, 2 сообщения, 5 сообщений)', async () => {
+    const { agent } = await signedInRussian();
+    let made = 0;
+    for (const [count, text] of [
+      [1, '1 сообщение'],
+      [2, '2 сообщения'],
+      [5, '5 сообщений'],
+    ] as const) {
+      for (; made < count; made++) await createMessage(agent, { subject: `Тема ${made}` });
+      assert.ok((await agent.get('/messages')).body.includes(`<p>${text}</p>`), text);
+    }
+    const page = (await agent.get('/messages')).body;
+    for (const russian of ['Сообщения', 'Новое сообщение', 'Поиск по теме', 'Тема', 'Формат', 'Изменено', 'Создана']) {
+      assert.ok(page.includes(russian), russian);
+    }
+    for (const english of ['New message', 'Search by subject', ' messages<', '>Format<', '>Changed']) {
+      assert.ok(!page.includes(english), english);
+    }
+  });
+
+  test('the form, its field errors, the flash and the message page are in Russian; the API still answers in English', async () => {
+    const { agent } = await signedInRussian();
+    const form = (await agent.get('/messages/new')).body;
+    for (const russian of [
+      'Новое сообщение',
+      'Тема',
+      'Формат',
+      'Простой текст',
+      'Текст',
+      'Сохранить',
+      'Подстановки в теме и тексте',
+    ]) {
+      assert.ok(form.includes(russian), russian);
+    }
+    assert.match(form, /<code>\{\{name\}\}<\/code> \(полное имя получателя\)/, 'the placeholders stay as they are, as code');
+    assert.match(form, /<code>\[Отписаться\]\(\{\{unsubscribe_url\}\}\)<\/code>/);
+    assert.ok(!form.includes('Plain text') && !form.includes('Placeholders'));
+
+    const empty = await agent.post('/messages', { subject: 'Тема', body: '', format: 'markdown' });
+    assert.equal(empty.statusCode, 422);
+    assert.ok(empty.body.includes('Введите текст.'));
+    const long = await agent.post('/messages', { subject: 'Тема', body: 'x'.repeat(100_001), format: 'markdown' });
+    assert.match(long.body, /Текст должен быть не длиннее 100\s000 символов\./);
+    const format = await agent.post('/messages', { subject: 'Тема', body: 'Текст', format: 'html' });
+    assert.ok(format.body.includes('Выберите Markdown или простой текст.'));
+
+    const created = await agent.post('/messages', { subject: 'Весенние новости', body: 'Привет, {{name}}', format: 'text' });
+    assert.equal(created.statusCode, 303);
+    const page = (await agent.get(String(created.headers.location))).body;
+    assert.ok(page.includes('Сообщение сохранено.'), 'the flash');
+    for (const russian of ['Простой текст', 'Создана', 'Изменено', 'Предпросмотр', 'Изменить', 'Удалить']) {
+      assert.ok(page.includes(russian), russian);
+    }
+    assert.ok(page.includes('Привет, {{name}}'), 'what the user wrote is never translated');
+
+    const api = await agent.api('POST', '/api/v1/messages', { subject: 'Api', body: '', format: 'markdown' });
+    assert.equal(api.statusCode, 422);
+    assert.equal(api.json().errors.body, 'Body is required.');
+  });
+
+  test('the preview, the test flash and a message in use are explained in Russian', async () => {
+    const { user, agent } = await signedInRussian();
+    const id = await createMessage(agent);
+    const preview = (await agent.get(`/messages/${id}/preview`)).body;
+    assert.ok(preview.includes(`Так письмо получит <strong>${user.email}</strong>; ссылка для отписки — пример.`));
+    for (const russian of [
+      'Предпросмотр: Hello {{name}}',
+      'HTML-часть',
+      'Текстовая часть',
+      'title="Предпросмотр HTML"',
+      'Отправить мне тестовое письмо',
+    ]) {
+      assert.ok(preview.includes(russian), russian);
+    }
+    assert.ok(!preview.includes('HTML part') && !preview.includes('Send a test to me'));
+    const sent = await agent.post(`/messages/${id}/test`);
+    assert.ok((await agent.get(String(sent.headers.location))).body.includes(`Тестовое письмо отправляется на ${user.email}.`));
+    await smtp().nextMail(user.email);
+
+    const mailing = { ownerId: user.id, messageId: id, timeZone: 'UTC', schedule: { kind: 'once' as const } };
+    const window = { startsAt: new Date('2030-01-01T00:00:00Z'), endsAt: new Date('2030-02-01T00:00:00Z') };
+    await t.c.db.insert(mailings).values({ ...mailing, ...window, name: 'Первая' });
+    const one = (await agent.get(`/messages/${id}/delete`)).body;
+    assert.ok(one.includes('Удаление сообщения'));
+    assert.ok(one.includes('Это сообщение используется в 1 рассылке, поэтому его нельзя удалить'));
+    await t.c.db.insert(mailings).values({ ...mailing, ...window, name: 'Вторая' });
+    assert.ok((await agent.get(`/messages/${id}/delete`)).body.includes('Это сообщение используется в 2 рассылках'));
+    const refused = await agent.post(`/messages/${id}/delete`);
+    assert.equal(refused.statusCode, 409);
+    assert.ok(refused.body.includes('Это сообщение используется в 2 рассылках; сначала удалите их'));
+    const api = await agent.api('DELETE', `/api/v1/messages/${id}`);
+    assert.match(api.json().title, /used by 2 mailings/);
+  });
+});
+
 describe('messages API', () => {
   test('CRUD with problem documents for bad input and unknown ids', async () => {
     const { user, agent } = await signedIn(t);

@@ -1,21 +1,33 @@
+import type { ComponentChildren } from 'preact';
 import type { FieldErrors } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
-import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, Form, type FormValues, Select, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
+import { useT } from '../../views/translate-context.ts';
 import type { RenderedMessage } from './messages.render.ts';
 import type { MessageFormat, MessageListQuery, MessageView } from './messages.repository.ts';
 
-const formatLabels: Record<MessageFormat, string> = { markdown: 'Markdown', text: 'Plain text' };
-const formatOptions = (Object.keys(formatLabels) as MessageFormat[]).map((value) => ({ value, label: formatLabels[value] }));
-const dateTime = (date: Date) => formatUtc(date);
+const formatLabels: Record<MessageFormat, string> = { markdown: 'Markdown', text: msg('Plain text') };
+const formatKeys = Object.keys(formatLabels) as MessageFormat[];
 
-const BackToList = () => (
-  <p>
-    <a href="/messages">← Messages</a>
-  </p>
-);
+/**
+ * A translated sentence with markup in place of its {{placeholders}}: translated without values,
+ * the placeholders stay in the text, wherever the language puts them.
+ */
+function Sentence({ text, parts }: { text: string; parts: Record<string, ComponentChildren> }) {
+  return <>{text.split(/\{\{(\w+)\}\}/).map((piece, i) => (i % 2 === 1 ? (parts[piece] ?? piece) : piece))}</>;
+}
+
+function BackToList() {
+  const t = useT();
+  return (
+    <p>
+      <a href="/messages">← {t('Messages')}</a>
+    </p>
+  );
+}
 
 export function MessageListPage(props: {
   ctx: PageContext;
@@ -24,37 +36,36 @@ export function MessageListPage(props: {
   showOwner: boolean;
 }) {
   const { ctx, page, query } = props;
+  const { t, format } = ctx;
   const linkQuery = { q: query.q, sort: query.sort, direction: query.direction };
   return (
-    <Layout ctx={ctx} title="Messages">
-      <h1>Messages</h1>
+    <Layout ctx={ctx} title={t('Messages')}>
+      <h1>{t('Messages')}</h1>
       <p>
-        <a href="/messages/new">New message</a>
+        <a href="/messages/new">{t('New message')}</a>
       </p>
       <form method="get" action="/messages">
-        <label for="message-search">Search by subject</label>
+        <label for="message-search">{t('Search by subject')}</label>
         <input id="message-search" type="search" name="q" value={query.q ?? ''} />
         <input type="hidden" name="sort" value={query.sort} />
         <input type="hidden" name="direction" value={query.direction} />
-        <button type="submit">Search</button>
+        <button type="submit">{t('Search')}</button>
       </form>
-      <p>
-        {page.total} {page.total === 1 ? 'message' : 'messages'}
-      </p>
+      <p>{t('{{count}} messages', { count: page.total })}</p>
       {page.items.length > 0 && (
         <table>
           <thead>
             <tr>
               <SortHeader path="/messages" query={query} column="subject">
-                Subject
+                {t('Subject')}
               </SortHeader>
-              <th scope="col">Format</th>
-              {props.showOwner && <th scope="col">Owner</th>}
+              <th scope="col">{t('Format')}</th>
+              {props.showOwner && <th scope="col">{t('Owner')}</th>}
               <SortHeader path="/messages" query={query} column="updatedAt">
-                Changed
+                {t('Changed')}
               </SortHeader>
               <SortHeader path="/messages" query={query} column="createdAt">
-                Created
+                {t('Created')}
               </SortHeader>
             </tr>
           </thead>
@@ -64,10 +75,10 @@ export function MessageListPage(props: {
                 <td>
                   <a href={`/messages/${m.id}`}>{m.subject}</a>
                 </td>
-                <td>{formatLabels[m.format]}</td>
+                <td>{t(formatLabels[m.format])}</td>
                 {props.showOwner && <td>{m.ownerEmail}</td>}
-                <td>{formatDay(m.updatedAt)}</td>
-                <td>{formatDay(m.createdAt)}</td>
+                <td>{format.date(m.updatedAt)}</td>
+                <td>{format.date(m.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -80,6 +91,7 @@ export function MessageListPage(props: {
 
 export function MessagePage(props: { ctx: PageContext; message: MessageView; canWrite: boolean; showOwner: boolean }) {
   const { message: m } = props;
+  const { t, format } = props.ctx;
   return (
     <Layout ctx={props.ctx} title={m.subject}>
       <BackToList />
@@ -88,33 +100,33 @@ export function MessagePage(props: { ctx: PageContext; message: MessageView; can
         <table>
           <tbody>
             <tr>
-              <th scope="row">Format</th>
-              <td>{formatLabels[m.format]}</td>
+              <th scope="row">{t('Format')}</th>
+              <td>{t(formatLabels[m.format])}</td>
             </tr>
             {props.showOwner && (
               <tr>
-                <th scope="row">Owner</th>
+                <th scope="row">{t('Owner')}</th>
                 <td>{m.ownerEmail}</td>
               </tr>
             )}
             <tr>
-              <th scope="row">Created</th>
-              <td>{dateTime(m.createdAt)}</td>
+              <th scope="row">{t('Created')}</th>
+              <td>{format.dateTime(m.createdAt)}</td>
             </tr>
             <tr>
-              <th scope="row">Changed</th>
-              <td>{dateTime(m.updatedAt)}</td>
+              <th scope="row">{t('Changed')}</th>
+              <td>{format.dateTime(m.updatedAt)}</td>
             </tr>
           </tbody>
         </table>
-        <h2>Body</h2>
+        <h2>{t('Body')}</h2>
         <pre class="mail">{m.body}</pre>
         <p>
-          <a href={`/messages/${m.id}/preview`}>Preview</a>
+          <a href={`/messages/${m.id}/preview`}>{t('Preview')}</a>
           {props.canWrite && (
             <>
               {' '}
-              · <a href={`/messages/${m.id}/edit`}>Edit</a> · <a href={`/messages/${m.id}/delete`}>Delete</a>
+              · <a href={`/messages/${m.id}/edit`}>{t('Edit')}</a> · <a href={`/messages/${m.id}/delete`}>{t('Delete')}</a>
             </>
           )}
         </p>
@@ -131,27 +143,37 @@ export function MessageFormPage(props: {
   errors?: FieldErrors;
 }) {
   const { values, errors } = props;
+  const { t } = props.ctx;
+  const title = t(props.title);
+  const formatOptions = formatKeys.map((value) => ({ value, label: t(formatLabels[value]) }));
+  const code = (text: string) => <code>{text}</code>;
   return (
-    <Layout ctx={props.ctx} title={props.title}>
+    <Layout ctx={props.ctx} title={title}>
       <BackToList />
       <article>
-        <h1>{props.title}</h1>
-        <Form action={props.action} csrfToken={props.ctx.csrfToken} submit="Save" errors={errors}>
-          <Field name="subject" label="Subject" values={values} errors={errors} />
-          <Select name="format" label="Format" options={formatOptions} values={values} errors={errors} />
+        <h1>{title}</h1>
+        <Form action={props.action} csrfToken={props.ctx.csrfToken} submit={t('Save')} errors={errors}>
+          <Field name="subject" label={t('Subject')} values={values} errors={errors} />
+          <Select name="format" label={t('Format')} options={formatOptions} values={values} errors={errors} />
           <TextArea
             name="body"
-            label="Body"
+            label={t('Body')}
             rows={16}
             required
             values={values}
             errors={errors}
             hint={
-              <>
-                Placeholders, in the subject and the body: <code>{'{{name}}'}</code> (the recipient's full name),{' '}
-                <code>{'{{email}}'}</code> (their address) and <code>{'{{unsubscribe_url}}'}</code> (their unsubscribe link, e.g.{' '}
-                <code>{'[Unsubscribe]({{unsubscribe_url}})'}</code> in Markdown). Nothing else is allowed.
-              </>
+              <Sentence
+                text={t(
+                  "Placeholders, in the subject and the body: {{name}} (the recipient's full name), {{email}} (their address) and {{unsubscribe_url}} (their unsubscribe link, e.g. {{example}} in Markdown). Nothing else is allowed.",
+                )}
+                parts={{
+                  name: code('{{name}}'),
+                  email: code('{{email}}'),
+                  unsubscribe_url: code('{{unsubscribe_url}}'),
+                  example: code(`[${t('Unsubscribe')}]({{unsubscribe_url}})`),
+                }}
+              />
             }
           />
         </Form>
@@ -162,18 +184,20 @@ export function MessageFormPage(props: {
 
 export function MessageDeletePage(props: { ctx: PageContext; message: MessageView; mailingCount: number }) {
   const { message: m, mailingCount } = props;
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title="Delete message">
+    <Layout ctx={props.ctx} title={t('Delete message')}>
       <ConfirmDelete
         action={`/messages/${m.id}/delete`}
         csrfToken={props.ctx.csrfToken}
-        what={`the message “${m.subject}”`}
+        what={t('the message “{{subject}}”', { subject: m.subject })}
         cancel={`/messages/${m.id}`}
       >
         {mailingCount > 0 && (
           <p class="flash flash-error" role="alert">
-            {mailingCount === 1 ? 'A mailing uses' : `${mailingCount} mailings use`} this message, so it cannot be deleted until{' '}
-            {mailingCount === 1 ? 'that mailing is' : 'they are'} deleted or given another message.
+            {t('{{count}} mailings use this message, so it cannot be deleted until they are deleted or given another message.', {
+              count: mailingCount,
+            })}
           </p>
         )}
       </ConfirmDelete>
@@ -189,26 +213,31 @@ export function MessagePreviewPage(props: {
   canSendTest: boolean;
 }) {
   const { message: m, rendered } = props;
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title={`Preview: ${m.subject}`}>
+    <Layout ctx={props.ctx} title={t('Preview: {{subject}}', { subject: m.subject })}>
       <p>
         <a href={`/messages/${m.id}`}>← {m.subject}</a>
       </p>
       <article>
-        <h1>Preview</h1>
+        <h1>{t('Preview')}</h1>
         <p>
-          As <strong>{props.recipientEmail}</strong> would receive it; the unsubscribe link is an example. Remote images are not
-          loaded in the preview.
+          <Sentence
+            text={t(
+              'As {{email}} would receive it; the unsubscribe link is an example. Remote images are not loaded in the preview.',
+            )}
+            parts={{ email: <strong>{props.recipientEmail}</strong> }}
+          />
         </p>
         <p>
-          <strong>Subject:</strong> {rendered.subject}
+          <strong>{t('Subject:')}</strong> {rendered.subject}
         </p>
-        <h2>HTML part</h2>
-        <iframe sandbox="" srcdoc={rendered.html} title="HTML preview" width="100%" height="480" />
-        <h2>Text part</h2>
+        <h2>{t('HTML part')}</h2>
+        <iframe sandbox="" srcdoc={rendered.html} title={t('HTML preview')} width="100%" height="480" />
+        <h2>{t('Text part')}</h2>
         <pre class="mail">{rendered.text}</pre>
         {props.canSendTest && (
-          <Form action={`/messages/${m.id}/test`} csrfToken={props.ctx.csrfToken} submit="Send a test to me" secondary />
+          <Form action={`/messages/${m.id}/test`} csrfToken={props.ctx.csrfToken} submit={t('Send a test to me')} secondary />
         )}
       </article>
     </Layout>

@@ -8,6 +8,7 @@ import { createUser, ensureAdmin, signedIn, uniqueEmail } from '../../../test/su
 import type { Agent } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp, testDb } from '../../../test/support/app.ts';
 import { recipients } from '../../db/schema.ts';
+import { english, translator } from '../../i18n/i18n.ts';
 import { type Actor, can, type Role } from '../../permissions.ts';
 import { CsvFormatError, exportRecipientsCsv, type ImportReport, importRecipientsCsv } from './recipients.csv.ts';
 import type { RecipientView } from './recipients.repository.ts';
@@ -204,8 +205,9 @@ describe('CSV import: the header', () => {
         importCsv(actor, `${header}\nb@example.com,Bob\n`),
         (error: unknown) => {
           assert.ok(error instanceof CsvFormatError, String(error));
-          assert.match(error.message, /header with an e-mail column/);
-          assert.ok(error.message.includes(header.split(',')[0] ?? ''), `the message quotes the header: ${error.message}`);
+          const message = english(error.message);
+          assert.match(message, /header with an e-mail column/);
+          assert.ok(message.includes(header.split(',')[0] ?? ''), `the message quotes the header: ${message}`);
           return true;
         },
         header,
@@ -448,7 +450,7 @@ describe('CSV import: malformed files', () => {
     const data = `email,name\nbefore@example.com,Before\nhuge@example.com,${'x'.repeat(10 * 1024 * 1024)}\nafter@example.com,After\n`;
     await assert.rejects(importCsv(actor, data, 64 * 1024), (error: Error) => {
       assert.ok(error instanceof CsvFormatError);
-      assert.match(error.message, /Line 3 is longer than 64 KB/);
+      assert.match(english(error.message), /Line 3 is longer than 64 KB/);
       return true;
     });
     assert.deepEqual(await stored(actor.userId), [], 'the rows before it were still in an unwritten batch');
@@ -618,13 +620,83 @@ describe('CSV import and export over HTTP', () => {
     assert.match(response.headers['content-type'] as string, /^text\/html/);
     const page = pageText(response.body);
     assert.match(page, /Import finished/);
-    assert.match(page, /4 rows read: 2 imported , 1 duplicates skipped, 1 invalid rows skipped\./);
+    assert.match(page, /4 rows read: 2 imported , 1 duplicate skipped, 1 invalid row skipped\./);
     assert.match(page, /Line 3: Enter a valid e-mail address\./);
     assert.match(page, /Line 5: web1@example\.com/);
     assert.deepEqual(
       (await stored(user.id)).map((row) => row.email),
       ['web1@example.com', 'web2@example.com'],
     );
+  });
+
+  test('a Russian reader gets the import page, the report (in plural forms) and its reasons in Russian', async () => {
+    const { user, agent } = await signedIn(t);
+    assert.equal((await agent.post('/profile/edit', { fullName: 'Тест', timeZone: 'UTC', language: 'ru' })).statusCode, 303);
+    const form = pageText((await agent.get('/recipients/import')).body);
+    assert.match(form, /Импорт получателей из CSV/);
+    assert.match(form, /Первая строка — заголовок с названиями столбцов: email \(обязательный\), name и comment ?\./);
+    assert.doesNotMatch(form, /Import recipients|The first line|CSV file/);
+
+    const rows = [
+      'email,name',
+      'ru1@example.com,Раз',
+      'ru2@example.com,Два',
+      'RU1@example.com,Повтор',
+      'ru3@example.com,"Без',
+      '',
+    ];
+    const response = await upload(agent, [csvFile(rows.join('\n'))]);
+    assert.equal(response.statusCode, 200, response.body);
+    const page = pageText(response.body);
+    assert.match(page, /Импорт завершён/);
+    assert.match(page, /Прочитаны 4 строки: 2 импортированы , 1 повтор пропущен, 1 неверная строка пропущена\./);
+    assert.match(page, /Неверные строки Строка \d: Ошибка в CSV: открытая кавычка не закрыта\./);
+    assert.match(page, /Повторы Строка 4: ru1@example\.com/);
+    assert.doesNotMatch(page, /rows read|imported|Malformed|Line \d/);
+
+    for (const [content, reason] of [
+      ['', /Файл пуст: нужна строка заголовка со столбцом адреса электронной почты\./],
+      [
+        'Name;Email\nAda;a@example.com\n',
+        /Первая строка должна быть заголовком .*\(одно из названий: email, e-mail, mail\); найдено: Name;Email\./,
+      ],
+    ] as const) {
+      const refused = await upload(agent, [csvFile(content)]);
+      assert.equal(refused.statusCode, 422);
+      assert.match(pageText(refused.body), reason);
+    }
+    assert.match(pageText((await upload(agent, [{ name: 'note', content: 'no file' }])).body), /Выберите файл CSV для импорта\./);
+    assert.deepEqual(
+      (await stored(user.id)).map((row) => row.email),
+      ['ru1@example.com', 'ru2@example.com'],
+    );
+  });
+
+  test('import errors are messages each reader translates: the report and a CsvFormatError read in English or Russian', async () => {
+    const actor = await newActor();
+    const report = await importCsv(actor, 'email,name\nq1@example.com,5" floppy\nbad-address,Bad\nx@example.com,"open\n');
+    const reasons = (language: 'en' | 'ru') => report.invalid.map((row) => translator(language)(row.reason)).sort();
+    assert.deepEqual(reasons('en'), [
+      'Enter a valid e-mail address.',
+      'Malformed CSV: a quote inside an unquoted cell; quote the whole cell and double the quote.',
+      'Malformed CSV: a quote is opened and never closed.',
+    ]);
+    assert.deepEqual(
+      reasons('ru').filter((reason) => reason.startsWith('Ошибка в CSV')),
+      [
+        'Ошибка в CSV: кавычка внутри ячейки без кавычек; заключите ячейку в кавычки, а кавычку внутри удвойте.',
+        'Ошибка в CSV: открытая кавычка не закрыта.',
+      ],
+    );
+    const huge = `email\nfirst@example.com\n${'x'.repeat(100 * 1024)}\n`;
+    await assert.rejects(importCsv(actor, huge, 16 * 1024), (error: Error) => {
+      assert.ok(error instanceof CsvFormatError);
+      assert.equal(
+        translator('ru')(error.message),
+        'Строка 3 длиннее 64 КБ; это не похоже на файл с получателями. Импорт остановлен на ней (до неё импортировано строк: 0).',
+      );
+      return true;
+    });
   });
 
   test('names in an uploaded file are shown escaped in the report, never as markup', async () => {

@@ -1,6 +1,7 @@
 import { type Readable, Transform } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify';
+import { msg } from '../../i18n/i18n.ts';
 import type { Actor } from '../../permissions.ts';
 import type { RecipientView } from './recipients.repository.ts';
 import { recipientSchema } from './recipients.schemas.ts';
@@ -15,6 +16,7 @@ const headerAliases: Record<'email' | 'fullName' | 'comment', string[]> = {
   comment: ['comment', 'comments', 'note', 'notes', 'комментарий'],
 };
 
+/** Import errors and row reasons are msg() descriptors: the import page and the CLI each show them in their reader's language. */
 export interface ImportReport {
   rows: number;
   imported: number;
@@ -26,6 +28,17 @@ export interface ImportReport {
 }
 
 export class CsvFormatError extends Error {}
+
+/** Why csv-parse skipped a row, by its error code; an unexpected code is quoted as the parser words it. */
+const malformedReasons: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: msg('Malformed CSV: a quote is opened and never closed.'),
+  INVALID_OPENING_QUOTE: msg('Malformed CSV: a quote inside an unquoted cell; quote the whole cell and double the quote.'),
+  CSV_INVALID_CLOSING_QUOTE: msg('Malformed CSV: text follows the closing quote of a cell.'),
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: msg('Malformed CSV: text follows the closing quote of a cell.'),
+  CSV_MAX_RECORD_SIZE: msg('Malformed CSV: the line is longer than 64 KB.'),
+};
+const malformedReason = (error: CsvError) =>
+  malformedReasons[error.code] ?? msg('Malformed CSV: {{reason}}.', { reason: error.message.split(':')[0] ?? error.code });
 
 /** Cells an export neutralised (one more leading quote before a formula character) are read back as they were. */
 const unneutralise = (value: string) => (/^'+[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
@@ -104,13 +117,15 @@ export async function importRecipientsCsv(
   source.pipe(parser);
   parser.on('skip', (error: CsvError & { lines?: number }) => {
     report.rows++;
-    addInvalid(Number(error.lines ?? 0), `Malformed CSV: ${error.message.split(':')[0]}.`);
+    addInvalid(Number(error.lines ?? 0), malformedReason(error));
     // csv-parse cannot resume after an over-long record: stop with a clear message instead of losing rows silently.
     if (error.code === 'CSV_MAX_RECORD_SIZE') {
       parser.destroy(
         new CsvFormatError(
-          `Line ${error.lines ?? '?'} is longer than 64 KB; this does not look like a recipients file. ` +
-            `The import stopped there (${report.imported} rows were imported before it).`,
+          msg(
+            'Line {{line}} is longer than 64 KB; this does not look like a recipients file. The import stopped there ({{imported}} rows were imported before it).',
+            { line: error.lines ?? '?', imported: report.imported },
+          ),
         ),
       );
     }
@@ -130,12 +145,12 @@ export async function importRecipientsCsv(
       const cell = (index: number) => (index >= 0 ? unneutralise(record[index] ?? '') : '');
       const values = { email: cell(columns.email), fullName: cell(columns.fullName), comment: cell(columns.comment) };
       if (Object.values(values).some((value) => value.includes('\uFFFD'))) {
-        addInvalid(line, 'The row is not valid UTF-8 text; save the file as UTF-8.');
+        addInvalid(line, msg('The row is not valid UTF-8 text; save the file as UTF-8.'));
         continue;
       }
       const parsed = recipientSchema.safeParse(values);
       if (!parsed.success) {
-        addInvalid(line, parsed.error.issues[0]?.message ?? 'Invalid row.');
+        addInvalid(line, parsed.error.issues[0]?.message ?? msg('Invalid row.'));
         continue;
       }
       if (seen.has(parsed.data.email)) {
@@ -147,10 +162,11 @@ export async function importRecipientsCsv(
       if (batch.length >= BATCH) await flush();
     }
   } catch (error) {
-    if (error instanceof CsvError) throw new CsvFormatError(`The file is not valid CSV: ${error.message}`);
+    if (error instanceof CsvError)
+      throw new CsvFormatError(msg('The file is not valid CSV: {{reason}}', { reason: error.message }));
     throw error;
   }
-  if (!columns) throw new CsvFormatError('The file is empty: it needs a header line with an e-mail column.');
+  if (!columns) throw new CsvFormatError(msg('The file is empty: it needs a header line with an e-mail column.'));
   await flush();
   return report;
 }
@@ -160,11 +176,15 @@ function mapHeader(header: string[]): Record<'email' | 'fullName' | 'comment', n
   const find = (key: keyof typeof headerAliases) => names.findIndex((name) => headerAliases[key].includes(name));
   const email = find('email');
   if (email < 0) {
+    const found = header
+      .slice(0, 5)
+      .map((h) => h.slice(0, 40))
+      .join(', ');
     throw new CsvFormatError(
-      `The first line must be a header with an e-mail column (one of: ${headerAliases.email.slice(0, 3).join(', ')}); found: ${header
-        .slice(0, 5)
-        .map((h) => h.slice(0, 40))
-        .join(', ')}.`,
+      msg('The first line must be a header with an e-mail column (one of: {{names}}); found: {{found}}.', {
+        names: headerAliases.email.slice(0, 3).join(', '),
+        found,
+      }),
     );
   }
   return { email, fullName: find('fullName'), comment: find('comment') };

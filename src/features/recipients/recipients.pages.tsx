@@ -4,6 +4,7 @@ import { AppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { can, mayChange } from '../../permissions.ts';
 import { CsvFormatError, exportRecipientsCsv, importRecipientsCsv } from './recipients.csv.ts';
 import { recipientListSchema } from './recipients.schemas.ts';
@@ -46,7 +47,7 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
     },
 
     newForm: async (request, reply) =>
-      sendPage(reply, RecipientFormPage({ ctx: ctx(request, reply), action: '/recipients', title: 'New recipient' })),
+      sendPage(reply, RecipientFormPage({ ctx: ctx(request, reply), action: '/recipients', title: msg('New recipient') })),
 
     create: async (request, reply) => {
       const values = formValues(request.body);
@@ -54,10 +55,15 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
         reply,
         async () => {
           const created = await recipients.createRecipient(actorOf(request), values);
-          return redirectWithFlash(reply, `/recipients/${created.id}`, 'success', `Recipient ${created.email} is added.`);
+          return redirectWithFlash(
+            reply,
+            `/recipients/${created.id}`,
+            'success',
+            msg('Recipient {{email}} is added.', { email: created.email }),
+          );
         },
         (errors) =>
-          RecipientFormPage({ ctx: ctx(request, reply), action: '/recipients', title: 'New recipient', values, errors }),
+          RecipientFormPage({ ctx: ctx(request, reply), action: '/recipients', title: msg('New recipient'), values, errors }),
       );
     },
 
@@ -65,7 +71,7 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
       const recipient = await recipients.getWritable(actorOf(request), idParam(request));
       const values = { email: recipient.email, fullName: recipient.fullName, comment: recipient.comment };
       const action = `/recipients/${recipient.id}/edit`;
-      return sendPage(reply, RecipientFormPage({ ctx: ctx(request, reply), action, title: 'Edit recipient', values }));
+      return sendPage(reply, RecipientFormPage({ ctx: ctx(request, reply), action, title: msg('Edit recipient'), values }));
     },
 
     update: async (request, reply) => {
@@ -75,13 +81,13 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
         reply,
         async () => {
           const updated = await recipients.updateRecipient(actorOf(request), id, values);
-          return redirectWithFlash(reply, `/recipients/${updated.id}`, 'success', 'The recipient is saved.');
+          return redirectWithFlash(reply, `/recipients/${updated.id}`, 'success', msg('The recipient is saved.'));
         },
         (errors) =>
           RecipientFormPage({
             ctx: ctx(request, reply),
             action: `/recipients/${id}/edit`,
-            title: 'Edit recipient',
+            title: msg('Edit recipient'),
             values,
             errors,
           }),
@@ -95,7 +101,7 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
 
     delete: async (request, reply) => {
       await recipients.deleteRecipient(actorOf(request), idParam(request));
-      return redirectWithFlash(reply, '/recipients', 'success', 'The recipient is deleted.');
+      return redirectWithFlash(reply, '/recipients', 'success', msg('The recipient is deleted.'));
     },
 
     importForm: async (request, reply) => sendPage(reply, RecipientImportPage({ ctx: ctx(request, reply) })),
@@ -107,7 +113,11 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
       if (Number(request.headers['content-length'] ?? 0) > IMPORT_LIMIT) throw tooLarge();
       const file = await request.file({ limits: { fileSize: IMPORT_LIMIT } });
       if (!file) {
-        return sendPage(reply, RecipientImportPage({ ctx: ctx(request, reply), error: 'Choose a CSV file to import.' }), 422);
+        return sendPage(
+          reply,
+          RecipientImportPage({ ctx: ctx(request, reply), error: msg('Choose a CSV file to import.') }),
+          422,
+        );
       }
       // Without a length announced, the limit is met while reading: stop before the last batch is written.
       file.file.once('limit', () => file.file.destroy(tooLarge()));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { emailAddress, hasControlChar, searchText } from '../../lib/validation.ts';
 import { recipientSorts } from './recipients.repository.ts';
 
@@ -7,14 +8,14 @@ export const recipientSchema = z.object({
   fullName: z
     .string()
     .trim()
-    .max(200, 'Full name must be at most 200 characters.')
-    .refine((v) => !hasControlChar(v), 'Full name must be a single line.')
+    .max(200, msg('Full name must be at most 200 characters.'))
+    .refine((v) => !hasControlChar(v), msg('Full name must be a single line.'))
     .default(''),
   comment: z
     .string()
     .trim()
-    .max(2000, 'Comment must be at most 2000 characters.')
-    .refine((v) => !hasControlChar(v, true), 'Comment must not contain control characters.')
+    .max(2000, msg('Comment must be at most 2000 characters.'))
+    .refine((v) => !hasControlChar(v, true), msg('Comment must not contain control characters.'))
     // Line breaks are stored as LF whatever sent them (browsers send CRLF), so exports re-import exactly.
     .transform((v) => v.replace(/\r\n?/g, '\n'))
     .default(''),

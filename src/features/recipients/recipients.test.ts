@@ -165,6 +165,91 @@ describe('recipients: who sees and changes what', () => {
   });
 });
 
+/** A signed-in user who chose Russian in their profile. */
+async function signedInRussian() {
+  const session = await signedIn(t);
+  const saved = await session.agent.post('/profile/edit', { fullName: 'Тест', timeZone: 'UTC', language: 'ru' });
+  assert.equal(saved.statusCode, 303);
+  return session;
+}
+
+describe('recipients in Russian', () => {
+  test('the list is in Russian, its count in the right plural form (1 получатель, 2 получателя, 5 получателей)', async () => {
+    const { agent } = await signedInRussian();
+    const counts: [number, string][] = [
+      [0, '0 получателей'],
+      [1, '1 получатель'],
+      [2, '2 получателя'],
+      [5, '5 получателей'],
+    ];
+    let added = 0;
+    for (const [count, text] of counts) {
+      for (; added < count; added++)
+        assert.equal((await agent.post('/recipients', { email: uniqueEmail('ru') })).statusCode, 303);
+      const page = await agent.get('/recipients');
+      assert.equal(page.statusCode, 200);
+      assert.ok(page.body.includes(`<p>${text}</p>`), `${count}: ${text}`);
+    }
+    const page = (await agent.get('/recipients')).body;
+    for (const russian of [
+      'Получатели',
+      'Новый получатель',
+      'Импорт из CSV',
+      'Экспорт в CSV',
+      'Поиск по адресу или имени',
+      'Эл. почта',
+    ]) {
+      assert.ok(page.includes(russian), russian);
+    }
+    for (const english of ['New recipient', 'Import CSV', 'Search by e-mail or name', ' recipients<', '>Added', '>Comment<']) {
+      assert.ok(!page.includes(english), english);
+    }
+  });
+
+  test('the form, its field errors and the flash after saving are in Russian; the API still answers in English', async () => {
+    const { agent } = await signedInRussian();
+    const form = (await agent.get('/recipients/new')).body;
+    for (const russian of ['Новый получатель', 'Полное имя', 'Комментарий', 'Сохранить'])
+      assert.ok(form.includes(russian), russian);
+    assert.ok(!form.includes('Full name') && !form.includes('>Save<'));
+
+    const email = uniqueEmail('ru-form');
+    const created = await agent.post('/recipients', { email, fullName: 'Ада' });
+    assert.equal(created.statusCode, 303);
+    const shown = (await agent.get(String(created.headers.location))).body;
+    assert.ok(shown.includes(`Получатель ${email} добавлен.`), 'the flash');
+    assert.ok(shown.includes('Добавлен') && shown.includes('Изменить') && shown.includes('Удалить'));
+
+    const duplicate = await agent.post('/recipients', { email });
+    assert.equal(duplicate.statusCode, 422);
+    assert.ok(duplicate.body.includes('У вас уже есть получатель с этим адресом.'));
+    assert.ok(!duplicate.body.includes('already have a recipient'));
+    const tooLong = await agent.post('/recipients', { email: uniqueEmail(), fullName: 'x'.repeat(201) });
+    assert.ok(tooLong.body.includes('Полное имя должно быть не длиннее 200 символов.'));
+
+    const id = idFromLocation(created.headers.location);
+    const saved = await agent.post(`/recipients/${id}/edit`, { email, fullName: 'Ада Л.' });
+    assert.ok((await agent.get(String(saved.headers.location))).body.includes('Получатель сохранён.'));
+    assert.ok((await agent.get(`/recipients/${id}/delete`)).body.includes('Удаление получателя'));
+    const deleted = await agent.post(`/recipients/${id}/delete`);
+    assert.ok((await agent.get(String(deleted.headers.location))).body.includes('Получатель удалён.'));
+
+    const api = await agent.api('POST', '/api/v1/recipients', { email: uniqueEmail(), fullName: 'x'.repeat(201) });
+    assert.equal(api.statusCode, 422);
+    assert.equal(api.json().errors.fullName, 'Full name must be at most 200 characters.');
+  });
+
+  test('a suppressed recipient is marked in Russian', async () => {
+    const { user, agent } = await signedInRussian();
+    const email = uniqueEmail('ru-gone');
+    const id = idFromLocation((await agent.post('/recipients', { email })).headers.location);
+    await t.c.db.insert(suppressions).values({ ownerId: user.id, email, reason: 'unsubscribed' });
+    const page = (await agent.get(`/recipients/${id}`)).body;
+    assert.ok(page.includes('Отписан') && page.includes('Запуски пропускают этот адрес'));
+    assert.ok(!page.includes('Unsubscribed'));
+  });
+});
+
 describe('recipients API', () => {
   test('CRUD with problem documents for bad input and unknown ids', async () => {
     const { agent } = await signedIn(t);

@@ -1,26 +1,33 @@
 import type { FieldErrors } from '../../errors.ts';
 import { assetUrl } from '../../http/assets.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
-import { formatDay, formatUtc } from '../../views/format.ts';
 import { Field, Form, type FormValues, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { ConfirmDelete, Pagination, SortHeader } from '../../views/list.tsx';
+import { useT } from '../../views/translate-context.ts';
 import type { ImportReport } from './recipients.csv.ts';
 import type { RecipientListQuery, RecipientView } from './recipients.repository.ts';
 
 const suppressionLabels: Record<string, string> = {
-  unsubscribed: 'Unsubscribed',
-  hard_bounce: 'Hard bounce',
-  manual: 'Suppressed',
+  unsubscribed: msg('Unsubscribed'),
+  hard_bounce: msg('Hard bounce'),
+  manual: msg('Suppressed'),
 };
 
 function SuppressedBadge({ reason }: { reason: string | null }) {
+  const t = useT();
   if (!reason) return null;
   return (
-    <mark class="badge" title="Every run skips this address">
-      {suppressionLabels[reason] ?? reason}
+    <mark class="badge" title={t('Every run skips this address')}>
+      {t(suppressionLabels[reason] ?? reason)}
     </mark>
   );
+}
+
+/** A sentence translated without values, so its {{placeholders}} stay in it: they are column names, shown as code. */
+function WithCode({ text }: { text: string }) {
+  return <>{text.split(/\{\{(\w+)\}\}/).map((part, i) => (i % 2 === 1 ? <code>{part}</code> : part))}</>;
 }
 
 export function RecipientListPage(props: {
@@ -30,38 +37,37 @@ export function RecipientListPage(props: {
   showOwner: boolean;
 }) {
   const { ctx, page, query } = props;
+  const { t, format } = ctx;
   const linkQuery = { q: query.q, sort: query.sort, direction: query.direction };
   return (
-    <Layout ctx={ctx} title="Recipients">
-      <h1>Recipients</h1>
+    <Layout ctx={ctx} title={t('Recipients')}>
+      <h1>{t('Recipients')}</h1>
       <p>
-        <a href="/recipients/new">New recipient</a> · <a href="/recipients/import">Import CSV</a> ·{' '}
-        <a href="/recipients/export.csv">Export CSV</a>
+        <a href="/recipients/new">{t('New recipient')}</a> · <a href="/recipients/import">{t('Import CSV')}</a> ·{' '}
+        <a href="/recipients/export.csv">{t('Export CSV')}</a>
       </p>
       <form method="get" action="/recipients">
-        <label for="recipient-search">Search by e-mail or name</label>
+        <label for="recipient-search">{t('Search by e-mail or name')}</label>
         <input id="recipient-search" type="search" name="q" value={query.q ?? ''} />
         <input type="hidden" name="sort" value={query.sort} />
         <input type="hidden" name="direction" value={query.direction} />
-        <button type="submit">Search</button>
+        <button type="submit">{t('Search')}</button>
       </form>
-      <p>
-        {page.total} {page.total === 1 ? 'recipient' : 'recipients'}
-      </p>
+      <p>{t('{{count}} recipients', { count: page.total })}</p>
       {page.items.length > 0 && (
         <table>
           <thead>
             <tr>
               <SortHeader path="/recipients" query={query} column="email">
-                E-mail
+                {t('E-mail')}
               </SortHeader>
               <SortHeader path="/recipients" query={query} column="fullName">
-                Name
+                {t('Name')}
               </SortHeader>
-              <th scope="col">Comment</th>
-              {props.showOwner && <th scope="col">Owner</th>}
+              <th scope="col">{t('Comment')}</th>
+              {props.showOwner && <th scope="col">{t('Owner')}</th>}
               <SortHeader path="/recipients" query={query} column="createdAt">
-                Added
+                {t('Added')}
               </SortHeader>
             </tr>
           </thead>
@@ -74,7 +80,7 @@ export function RecipientListPage(props: {
                 <td>{r.fullName}</td>
                 <td>{r.comment.length > 80 ? `${r.comment.slice(0, 80)}…` : r.comment}</td>
                 {props.showOwner && <td>{r.ownerEmail}</td>}
-                <td>{formatDay(r.createdAt)}</td>
+                <td>{format.date(r.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -87,10 +93,11 @@ export function RecipientListPage(props: {
 
 export function RecipientPage(props: { ctx: PageContext; recipient: RecipientView; canWrite: boolean; showOwner: boolean }) {
   const { recipient: r } = props;
+  const { t, format } = props.ctx;
   return (
     <Layout ctx={props.ctx} title={r.email}>
       <p>
-        <a href="/recipients">← Recipients</a>
+        <a href="/recipients">← {t('Recipients')}</a>
       </p>
       <article>
         <h1>
@@ -99,28 +106,28 @@ export function RecipientPage(props: { ctx: PageContext; recipient: RecipientVie
         <table>
           <tbody>
             <tr>
-              <th scope="row">Name</th>
+              <th scope="row">{t('Name')}</th>
               <td>{r.fullName || '—'}</td>
             </tr>
             <tr>
-              <th scope="row">Comment</th>
+              <th scope="row">{t('Comment')}</th>
               <td class="pre">{r.comment || '—'}</td>
             </tr>
             {props.showOwner && (
               <tr>
-                <th scope="row">Owner</th>
+                <th scope="row">{t('Owner')}</th>
                 <td>{r.ownerEmail}</td>
               </tr>
             )}
             <tr>
-              <th scope="row">Added</th>
-              <td>{formatUtc(r.createdAt)}</td>
+              <th scope="row">{t('Added')}</th>
+              <td>{format.dateTime(r.createdAt)}</td>
             </tr>
           </tbody>
         </table>
         {props.canWrite && (
           <p>
-            <a href={`/recipients/${r.id}/edit`}>Edit</a> · <a href={`/recipients/${r.id}/delete`}>Delete</a>
+            <a href={`/recipients/${r.id}/edit`}>{t('Edit')}</a> · <a href={`/recipients/${r.id}/delete`}>{t('Delete')}</a>
           </p>
         )}
       </article>
@@ -135,17 +142,19 @@ export function RecipientFormPage(props: {
   values?: FormValues;
   errors?: FieldErrors;
 }) {
+  const { t } = props.ctx;
+  const title = t(props.title);
   return (
-    <Layout ctx={props.ctx} title={props.title}>
+    <Layout ctx={props.ctx} title={title}>
       <p>
-        <a href="/recipients">← Recipients</a>
+        <a href="/recipients">← {t('Recipients')}</a>
       </p>
       <article>
-        <h1>{props.title}</h1>
-        <Form action={props.action} csrfToken={props.ctx.csrfToken} submit="Save" errors={props.errors}>
-          <Field name="email" label="E-mail" type="email" values={props.values} errors={props.errors} />
-          <Field name="fullName" label="Full name" values={props.values} errors={props.errors} required={false} />
-          <TextArea name="comment" label="Comment" rows={3} values={props.values} errors={props.errors} />
+        <h1>{title}</h1>
+        <Form action={props.action} csrfToken={props.ctx.csrfToken} submit={t('Save')} errors={props.errors}>
+          <Field name="email" label={t('E-mail')} type="email" values={props.values} errors={props.errors} />
+          <Field name="fullName" label={t('Full name')} values={props.values} errors={props.errors} required={false} />
+          <TextArea name="comment" label={t('Comment')} rows={3} values={props.values} errors={props.errors} />
         </Form>
       </article>
     </Layout>
@@ -153,12 +162,13 @@ export function RecipientFormPage(props: {
 }
 
 export function RecipientDeletePage(props: { ctx: PageContext; recipient: RecipientView }) {
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title="Delete recipient">
+    <Layout ctx={props.ctx} title={t('Delete recipient')}>
       <ConfirmDelete
         action={`/recipients/${props.recipient.id}/delete`}
         csrfToken={props.ctx.csrfToken}
-        what={`the recipient ${props.recipient.email}`}
+        what={t('the recipient {{email}}', { email: props.recipient.email })}
         cancel={`/recipients/${props.recipient.id}`}
       />
     </Layout>
@@ -167,21 +177,23 @@ export function RecipientDeletePage(props: { ctx: PageContext; recipient: Recipi
 
 export function RecipientImportPage(props: { ctx: PageContext; report?: ImportReport; error?: string }) {
   const { report } = props;
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title="Import recipients">
+    <Layout ctx={props.ctx} title={t('Import recipients')}>
       <p>
-        <a href="/recipients">← Recipients</a>
+        <a href="/recipients">← {t('Recipients')}</a>
       </p>
       <article>
-        <h1>Import recipients from CSV</h1>
+        <h1>{t('Import recipients from CSV')}</h1>
         <p>
-          The first line is a header naming the columns: <code>email</code> (required), <code>name</code> and <code>comment</code>
-          . UTF-8 text; comma-separated. Rows with an invalid address and addresses you already have are skipped and listed below
-          with their line numbers.
+          <WithCode text={t('The first line is a header naming the columns: {{email}} (required), {{name}} and {{comment}}.')} />{' '}
+          {t(
+            'UTF-8 text; comma-separated. Rows with an invalid address and addresses you already have are skipped and listed below with their line numbers.',
+          )}
         </p>
         {props.error && (
           <p class="flash flash-error" role="alert">
-            {props.error}
+            {t(props.error)}
           </p>
         )}
         <form
@@ -191,11 +203,11 @@ export function RecipientImportPage(props: { ctx: PageContext; report?: ImportRe
           data-upload="progress"
         >
           <label for="field-file">
-            CSV file
+            {t('CSV file')}
             <input id="field-file" type="file" name="file" accept=".csv,text/csv" required />
           </label>
-          <progress id="import-progress" hidden aria-label="Upload progress" />
-          <button type="submit">Import</button>
+          <progress id="import-progress" hidden aria-label={t('Upload progress')} />
+          <button type="submit">{t('Import')}</button>
         </form>
         {report && <ImportReportView report={report} />}
       </article>
@@ -205,33 +217,32 @@ export function RecipientImportPage(props: { ctx: PageContext; report?: ImportRe
 }
 
 function ImportReportView({ report }: { report: ImportReport }) {
+  const t = useT();
+  const lineOf = (line: number, text: string) => t('Line {{line}}: {{text}}', { line, text });
   return (
     <section aria-live="polite" id="import-report">
-      <h2>Import finished</h2>
+      <h2>{t('Import finished')}</h2>
       <p>
-        {report.rows} rows read: <strong>{report.imported} imported</strong>, {report.duplicateCount} duplicates skipped,{' '}
-        {report.invalidCount} invalid rows skipped.
+        {t('{{count}} rows read:', { count: report.rows })} <strong>{t('{{count}} imported', { count: report.imported })}</strong>
+        , {t('{{count}} duplicates skipped', { count: report.duplicateCount })},{' '}
+        {t('{{count}} invalid rows skipped', { count: report.invalidCount })}.
       </p>
       {report.invalid.length > 0 && (
         <details open>
-          <summary>Invalid rows</summary>
+          <summary>{t('Invalid rows')}</summary>
           <ul>
             {report.invalid.map((row) => (
-              <li>
-                Line {row.line}: {row.reason}
-              </li>
+              <li>{lineOf(row.line, t(row.reason))}</li>
             ))}
           </ul>
         </details>
       )}
       {report.duplicates.length > 0 && (
         <details>
-          <summary>Duplicates</summary>
+          <summary>{t('Duplicates')}</summary>
           <ul>
             {report.duplicates.map((row) => (
-              <li>
-                Line {row.line}: {row.email}
-              </li>
+              <li>{lineOf(row.line, row.email)}</li>
             ))}
           </ul>
         </details>

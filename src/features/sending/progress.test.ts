@@ -12,7 +12,8 @@ import Fastify from 'fastify';
 import { createUser, ensureAdmin, loginAgent, signedIn, uniqueEmail } from '../../../test/support/accounts.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { seedMailing } from '../../../test/support/sending-run.ts';
-import { deliveries, mailingRecipients, mailings, messages, recipients, runs } from '../../db/schema.ts';
+import { deliveries, mailingRecipients, mailings, messages, recipients, runs, users } from '../../db/schema.ts';
+import { translator } from '../../i18n/i18n.ts';
 import { toActor } from '../auth/auth.service.ts';
 import type { UserRow } from '../users/users.repository.ts';
 import { measureProgress } from './progress.ts';
@@ -124,16 +125,10 @@ describe('figures as the page and the stream compute them', () => {
   });
 
   test('durations read as people say them', () => {
-    assert.deepEqual([0, 42, 60, 200, 3599, 3600, 7500, -3].map(formatDuration), [
-      '0 s',
-      '42 s',
-      '1 min 0 s',
-      '3 min 20 s',
-      '59 min 59 s',
-      '1 h 0 min',
-      '2 h 5 min',
-      '0 s',
-    ]);
+    assert.deepEqual(
+      [0, 42, 60, 200, 3599, 3600, 7500, -3].map((seconds) => formatDuration(seconds)),
+      ['0 s', '42 s', '1 min 0 s', '3 min 20 s', '59 min 59 s', '1 h 0 min', '2 h 5 min', '0 s'],
+    );
   });
 });
 
@@ -167,6 +162,53 @@ describe('the run page', () => {
     assert.equal(script.statusCode, 200);
     assert.match(String(script.headers['content-type']), /^(application|text)\/javascript/);
     assert.match(script.body, /new EventSource\(/);
+  });
+});
+
+describe('the run page in Russian', () => {
+  test('figures, states and the counts of deliveries in Russian, with the live script’s texts', async () => {
+    const owner = await createUser(t.c);
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, owner.id));
+    const agent = await loginAgent(t, owner.email);
+    const counts: [number, string][] = [
+      [1, 'из 1 доставки выполнено'],
+      [3, 'из 3 доставок выполнено'],
+      [5, 'из 5 доставок выполнено'],
+      [21, 'из 21 доставки выполнено'],
+    ];
+    for (const [count, done] of counts) {
+      const run = await pausedRun(count, owner);
+      const page = await agent.get(run.path);
+      assert.match(page.body, new RegExp(`<span id="run-done">0</span> ${done}</label>`));
+      assert.match(page.body, /<h1>Запуск №\d+ · <span id="run-state">Отправляется<\/span><\/h1>/);
+      assert.match(page.body, /, источник: Отправить сейчас/);
+      assert.match(page.body, /<p>отправлено<\/p>/);
+      assert.match(page.body, /<span id="run-rate">0,0<\/span> писем в секунду/);
+      assert.match(page.body, /data-texts="[^"]*осталось около \{\{duration\}\}/);
+      assert.match(page.body, /data-state-labels="[^"]*Завершён/);
+      assert.doesNotMatch(page.body, /deliveries done|e-mails a second|Sending|Refresh/);
+    }
+
+    const run = await pausedRun(3, owner);
+    const [, second, third] = run.emails;
+    await t.c.db
+      .update(deliveries)
+      .set({ state: 'unknown' })
+      .where(and(eq(deliveries.runId, run.runId), inArray(deliveries.email, [second!, third!])));
+    await t.c.db.update(runs).set({ state: 'finished', finishedAt: new Date() }).where(eq(runs.id, run.runId));
+    const finished = await agent.get(run.path);
+    assert.match(finished.body, /2 доставки отправлялись, когда обработчик остановился/);
+    assert.match(finished.body, /<span id="run-state">Завершён<\/span>/);
+    assert.match(finished.body, /<td>неизвестно<\/td>/);
+    assert.match(finished.body, />в очереди<\/a>/);
+  });
+
+  test('durations in Russian, as the live script writes them', () => {
+    const russian = translator('ru');
+    assert.deepEqual(
+      [42, 200, 7500].map((seconds) => formatDuration(seconds, russian)),
+      ['42 с', '3 мин 20 с', '2 ч 5 мин'],
+    );
   });
 });
 

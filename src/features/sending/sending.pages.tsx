@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../errors.ts';
 import { pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
+import { msg } from '../../i18n/i18n.ts';
 import { type Actor, can } from '../../permissions.ts';
 import { type DeliveryCounts, measureProgress, type ProgressSample, type RunProgress } from './progress.ts';
 import type { SenderEvents } from './sender.ts';
@@ -34,7 +35,7 @@ export function createSendingPages(deps: { sending: SendingService; devMailbox: 
   return {
     sendNow: async (request, reply) => {
       const { mailingId, runId } = await sending.sendNow(actorOf(request), idParam(request), 'manual');
-      return redirectWithFlash(reply, `/mailings/${mailingId}/runs/${runId}`, 'success', 'Sending has started.');
+      return redirectWithFlash(reply, `/mailings/${mailingId}/runs/${runId}`, 'success', msg('Sending has started.'));
     },
 
     run: async (request, reply) => {

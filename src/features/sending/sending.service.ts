@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { scopeFor } from '../../lib/scope.ts';
@@ -58,7 +59,9 @@ export function createSendingService(deps: {
       if (mailing.disabledAt)
         throw new AppError(
           'MAILING_DISABLED',
-          `A manager disabled this mailing${mailing.disabledReason ? `: ${mailing.disabledReason}` : '.'}`,
+          mailing.disabledReason
+            ? msg('A manager disabled this mailing: {{reason}}', { reason: mailing.disabledReason })
+            : msg('A manager disabled this mailing.'),
         );
       if (mailing.pausedAt) throw new AppError('MAILING_PAUSED', 'The mailing is paused; resume it first.');
       if (mailing.ownerBlocked) throw new AppError('OWNER_BLOCKED', 'The owner of this mailing is blocked.');
@@ -73,7 +76,7 @@ export function createSendingService(deps: {
         const active = await repository.findActiveRunOf(mailing.id);
         throw new AppError(
           'RUN_ACTIVE',
-          `A run of this mailing is still sending: /mailings/${mailing.id}/runs/${active?.id ?? ''}`,
+          msg('A run of this mailing is still sending: {{path}}', { path: `/mailings/${mailing.id}/runs/${active?.id ?? ''}` }),
         );
       }
       await deps.invalidate?.(mailing.ownerId);
@@ -89,8 +92,8 @@ export function createSendingService(deps: {
     /** A run with live counts, rate and ETA, and a page of its deliveries. */
     async getRun(actor: Actor, rawMailingId: unknown, rawRunId: unknown, rawQuery: unknown = {}) {
       const mailing = await deps.mailings.getMailing(actor, rawMailingId);
-      const run = await repository.findRun(mailing.id, parseId(rawRunId, 'Run'));
-      if (!run) throw AppError.notFound('Run');
+      const run = await repository.findRun(mailing.id, parseId(rawRunId, msg('Run not found.')));
+      if (!run) throw AppError.notFound(msg('Run not found.'));
       const counts = await repository.countDeliveries(run.id);
       const progress = measureProgress(
         counts,
@@ -114,14 +117,14 @@ export function createSendingService(deps: {
     /** What the unsubscribe page shows for a token, or NOT_FOUND for a forged one. */
     checkUnsubscribe(token: string): { email: string } {
       const found = deps.tokens.verify(token);
-      if (!found) throw AppError.notFound('Unsubscribe link');
+      if (!found) throw AppError.notFound(msg('Unsubscribe link not found.'));
       return { email: found.email };
     },
 
     /** One-click unsubscribe (RFC 8058): the address is suppressed for its owner; repeating it changes nothing. */
     async unsubscribe(token: string): Promise<{ email: string }> {
       const found = deps.tokens.verify(token);
-      if (!found) throw AppError.notFound('Unsubscribe link');
+      if (!found) throw AppError.notFound(msg('Unsubscribe link not found.'));
       await repository.suppress(found.ownerId, found.email, 'unsubscribed');
       await deps.invalidate?.(found.ownerId);
       return { email: found.email };

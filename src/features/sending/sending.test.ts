@@ -5,8 +5,9 @@ import { and, eq } from 'drizzle-orm';
 import { ensureAdmin, signedIn } from '../../../test/support/accounts.ts';
 import type { Agent } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { insertMailingWithAttempts } from '../../../test/support/attempt-fixtures.ts';
 import { seedMailing } from '../../../test/support/sending-run.ts';
-import { attempts, deliveries, mailingRecipients, mailings, recipients, runs, suppressions } from '../../db/schema.ts';
+import { attempts, deliveries, mailingRecipients, mailings, recipients, runs, suppressions, users } from '../../db/schema.ts';
 import { createSendingRepository } from './sending.repository.ts';
 
 let t: TestApp;
@@ -306,5 +307,69 @@ describe('leases', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('sending in Russian', () => {
+  /** A mailing like mailingFor's, of an owner whose profile language is Russian. */
+  async function russianMailing(count: number) {
+    const m = await mailingFor(count);
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, m.user.id));
+    return m;
+  }
+
+  test('send now is refused with the reason in Russian; the API keeps English', async () => {
+    const m = await russianMailing(1);
+    await t.c.db.update(mailings).set({ pausedAt: new Date() }).where(eq(mailings.id, m.mailingId));
+    const page = await m.agent.post(`/mailings/${m.mailingId}/send`);
+    assert.equal(page.statusCode, 409);
+    assert.match(page.body, /Рассылка приостановлена; сначала возобновите её\./);
+    assert.doesNotMatch(page.body, /resume it first/);
+    const api = await m.agent.api('POST', `/api/v1/mailings/${m.mailingId}/send`);
+    assert.equal(api.json().title, 'The mailing is paused; resume it first.');
+
+    await t.c.db
+      .update(mailings)
+      .set({ pausedAt: null, disabledAt: new Date(), disabledReason: 'жалобы' })
+      .where(eq(mailings.id, m.mailingId));
+    assert.match((await m.agent.post(`/mailings/${m.mailingId}/send`)).body, /Менеджер отключил эту рассылку: жалобы/);
+  });
+
+  test('the attempts page counts attempts with Russian plural forms', async () => {
+    const m = await russianMailing(1);
+    const at = new Date('2026-03-01T22:30:00Z');
+    const tried = (n: number) => Array.from({ length: n }, () => ({ at, success: true, code: 250, response: '250 OK' }));
+    const counts: [number, string][] = [
+      [1, '1 попытка'],
+      [2, '2 попытки'],
+      [5, '5 попыток'],
+    ];
+    for (const [n, text] of counts) {
+      const { mailingId } = await insertMailingWithAttempts(t.c, m.user.id, {
+        deliveries: [{ email: `plural-${n}-${m.user.id}@example.com`, state: 'sent', attempts: tried(n) }],
+      });
+      const page = await m.agent.get(`/attempts?mailingId=${mailingId}`);
+      assert.match(page.body, new RegExp(`${text} · <a href="/attempts/export.csv`));
+      assert.match(page.body, /<td>успех<\/td>/);
+      assert.match(page.body, /1 мар\. 2026 г\., 22:30/, "the owner's time zone (UTC), in Russian");
+      assert.doesNotMatch(page.body, /attempts ·|>success<|>failure<|Export CSV/);
+    }
+  });
+
+  test('the unsubscribe page speaks the visitor’s language (Accept-Language)', async () => {
+    const m = await mailingFor(1);
+    const path = t.c.sending.unsubscribeUrl('', m.user.id, m.emails[0]!);
+    const headers = { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' };
+    const page = await t.app.inject({ method: 'GET', url: path, headers });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="ru">/);
+    assert.match(page.body, /<h1>Отписаться<\/h1>/);
+    assert.match(page.body, /Больше не присылать рассылки этого отправителя на адрес <strong>/);
+    assert.match(page.body, /<button type="submit">Отписаться<\/button>/);
+    assert.doesNotMatch(page.body, /Unsubscribe|Stop mailings/);
+    const done = await t.app.inject({ method: 'POST', url: path, headers });
+    assert.match(done.body, /<\/strong> отписан: рассылки этого отправителя больше не будут приходить на этот адрес\./);
+    const english = await t.app.inject({ method: 'GET', url: path });
+    assert.match(english.body, /Stop mailings from this sender to/);
   });
 });

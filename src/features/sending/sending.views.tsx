@@ -1,35 +1,53 @@
 import { assetUrl } from '../../http/assets.ts';
+import { english, type Language, msg, type Translate } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
-import { formatUtc } from '../../views/format.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { listUrl, Pagination } from '../../views/list.tsx';
 import type { RunProgress } from './progress.ts';
 import type { AttemptView, DeliveryRow, RunRow } from './sending.repository.ts';
 
-const when = (date: Date | null) => (date ? formatUtc(date, { seconds: true }) : '—');
-const triggerLabels: Record<string, string> = { scheduled: 'Schedule', manual: 'Send now', api: 'API', cli: 'CLI' };
+/** A moment in the reader's language and time zone, or a dash. */
+const when = (ctx: PageContext, date: Date | null) => (date ? ctx.format.dateTime(date) : '—');
+
+// Catalogue keys, shown with t().
+const triggerLabels: Record<string, string> = { scheduled: msg('Schedule'), manual: msg('Send now'), api: 'API', cli: 'CLI' };
 const stateLabels: Record<string, string> = {
-  sending: 'Sending',
-  finished: 'Finished',
-  skipped: 'Skipped (too old to catch up)',
-  cancelled: 'Cancelled',
+  sending: msg('Sending'),
+  finished: msg('Finished'),
+  skipped: msg('Skipped (too old to catch up)'),
+  cancelled: msg('Cancelled'),
+};
+const deliveryStateLabels: Record<string, string> = {
+  queued: msg('queued'),
+  sending: msg('sending'),
+  sent: msg('sent'),
+  failed: msg('failed'),
+  suppressed: msg('suppressed'),
+  unknown: msg('unknown'),
+};
+
+const labelOf = (t: Translate, labels: Record<string, string>, value: string) => {
+  const key = labels[value];
+  return key ? t(key) : value;
 };
 
 /** The runs of a mailing, for its page. */
-export function RunList({ mailingId, runs }: { mailingId: number; runs: RunRow[] }) {
-  if (runs.length === 0) return <p>No runs yet.</p>;
+export function RunList({ ctx, mailingId, runs }: { ctx: PageContext; mailingId: number; runs: RunRow[] }) {
+  const { t, format } = ctx;
+  if (runs.length === 0) return <p>{t('No runs yet.')}</p>;
+  const figure = (run: RunRow, value: number) => (run.state === 'sending' ? '…' : format.number(value));
   return (
     <table>
       <thead>
         <tr>
-          <th scope="col">Run</th>
-          <th scope="col">Started</th>
-          <th scope="col">By</th>
-          <th scope="col">State</th>
-          <th scope="col">Sent</th>
-          <th scope="col">Failed</th>
-          <th scope="col">Unknown</th>
-          <th scope="col">Total</th>
+          <th scope="col">{t('Run')}</th>
+          <th scope="col">{t('Started')}</th>
+          <th scope="col">{t('By')}</th>
+          <th scope="col">{t('State')}</th>
+          <th scope="col">{t('Sent')}</th>
+          <th scope="col">{t('Failed')}</th>
+          <th scope="col">{t('Unknown')}</th>
+          <th scope="col">{t('Total')}</th>
         </tr>
       </thead>
       <tbody>
@@ -38,13 +56,13 @@ export function RunList({ mailingId, runs }: { mailingId: number; runs: RunRow[]
             <td>
               <a href={`/mailings/${mailingId}/runs/${run.id}`}>#{run.id}</a>
             </td>
-            <td>{when(run.createdAt)}</td>
-            <td>{triggerLabels[run.trigger] ?? run.trigger}</td>
-            <td>{stateLabels[run.state] ?? run.state}</td>
-            <td>{run.state === 'sending' ? '…' : run.sent}</td>
-            <td>{run.state === 'sending' ? '…' : run.failed}</td>
-            <td>{run.state === 'sending' ? '…' : run.unknown}</td>
-            <td>{run.total}</td>
+            <td>{when(ctx, run.createdAt)}</td>
+            <td>{labelOf(t, triggerLabels, run.trigger)}</td>
+            <td>{labelOf(t, stateLabels, run.state)}</td>
+            <td>{figure(run, run.sent)}</td>
+            <td>{figure(run, run.failed)}</td>
+            <td>{figure(run, run.unknown)}</td>
+            <td>{format.number(run.total)}</td>
           </tr>
         ))}
       </tbody>
@@ -52,17 +70,44 @@ export function RunList({ mailingId, runs }: { mailingId: number; runs: RunRow[]
   );
 }
 
-/** "42 s", "3 min 20 s", "2 h 5 min": how long until a run is done, as run-progress.js writes it too. */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.round(totalSeconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+/**
+ * Duration patterns and the other texts run-progress.js writes, in the reader's language: the
+ * script gets them from the page (data-texts) and fills in the {{values}} itself.
+ */
+const durationKeys = {
+  seconds: msg('{{s}} s'),
+  minutes: msg('{{m}} min {{s}} s'),
+  hours: msg('{{h}} h {{m}} min'),
+};
+
+function scriptTexts(t: Translate): Record<string, string> {
+  const keep = (name: string) => `{{${name}}}`;
+  return {
+    seconds: t(durationKeys.seconds, { s: keep('s') }),
+    minutes: t(durationKeys.minutes, { m: keep('m'), s: keep('s') }),
+    hours: t(durationKeys.hours, { h: keep('h'), m: keep('m') }),
+    eta: t('; about {{duration}} to go', { duration: keep('duration') }),
+    stopped: t('Live figures stopped. Reload the page to see the latest.'),
+    finished: t("{{state}}. Reload the page to see each delivery's last reply.", { state: keep('state') }),
+  };
 }
 
-const etaText = (etaSeconds: number | null) => (etaSeconds === null ? '' : `; about ${formatDuration(etaSeconds)} to go`);
+/** "42 s", "3 min 20 s", "2 h 5 min": how long until a run is done, as run-progress.js writes it too. */
+export function formatDuration(totalSeconds: number, t: Translate = english): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  if (s < 60) return t(durationKeys.seconds, { s });
+  if (s < 3600) return t(durationKeys.minutes, { m: Math.floor(s / 60), s: s % 60 });
+  return t(durationKeys.hours, { h: Math.floor(s / 3600), m: Math.floor((s % 3600) / 60) });
+}
 
-function Figure({ id, value, label }: { id: string; value: number; label: string }) {
+const etaText = (t: Translate, etaSeconds: number | null) =>
+  etaSeconds === null ? '' : t('; about {{duration}} to go', { duration: formatDuration(etaSeconds, t) });
+
+/** A rate with one decimal, as the reader writes numbers: "2.5", "2,5". */
+const formatRate = (language: Language, rate: number) =>
+  new Intl.NumberFormat(language, { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(rate);
+
+function Figure({ id, value, label }: { id: string; value: string; label: string }) {
   return (
     <article>
       <p class="figure" id={id}>
@@ -75,41 +120,46 @@ function Figure({ id, value, label }: { id: string; value: number; label: string
 
 /**
  * A run's figures and progress bar as of now. While the run is sending, /assets/run-progress.js
- * follows `data-events` (server-sent events) and updates them in place; without JavaScript the
- * page reloads itself instead.
+ * follows `data-events` (server-sent events) and updates them in place, with the texts of
+ * `data-state-labels` and `data-texts`; without JavaScript the page reloads itself instead.
  */
-function RunFigures({ run, progress: p, path }: { run: RunRow; progress: RunProgress; path: string }) {
+function RunFigures({ ctx, run, progress: p, path }: { ctx: PageContext; run: RunRow; progress: RunProgress; path: string }) {
+  const { t, format } = ctx;
   const sending = run.state === 'sending';
   const eventsUrl = `${path}/events`;
   const done = run.total - p.remaining;
+  const translatedStates = Object.fromEntries(Object.entries(stateLabels).map(([state, key]) => [state, t(key)]));
   return (
     <section
       id="run-progress"
       data-events={sending ? eventsUrl : undefined}
-      data-state-labels={sending ? JSON.stringify(stateLabels) : undefined}
+      data-state-labels={sending ? JSON.stringify(translatedStates) : undefined}
+      data-texts={sending ? JSON.stringify(scriptTexts(t)) : undefined}
     >
       {run.total > 0 && (
         <>
           <label for="run-bar">
-            <span id="run-done">{done}</span> of {run.total} deliveries done
+            <span id="run-done">{format.number(done)}</span> {t('of {{count}} deliveries done', { count: run.total })}
           </label>
           <progress id="run-bar" max={run.total} value={done} />
         </>
       )}
       <div class="grid figures">
-        <Figure id="run-sent" value={p.sent} label="sent" />
-        <Figure id="run-failed" value={p.failed} label="failed" />
-        <Figure id="run-remaining" value={p.remaining} label="remaining" />
-        <Figure id="run-suppressed" value={p.suppressed} label="suppressed" />
-        <Figure id="run-unknown" value={p.unknown} label="unknown" />
+        <Figure id="run-sent" value={format.number(p.sent)} label={t('sent')} />
+        <Figure id="run-failed" value={format.number(p.failed)} label={t('failed')} />
+        <Figure id="run-remaining" value={format.number(p.remaining)} label={t('remaining')} />
+        <Figure id="run-suppressed" value={format.number(p.suppressed)} label={t('suppressed')} />
+        <Figure id="run-unknown" value={format.number(p.unknown)} label={t('unknown')} />
       </div>
       <p id="run-pace" hidden={!sending}>
-        <span id="run-rate">{p.rate.toFixed(1)}</span> e-mails a second<span id="run-eta">{etaText(p.etaSeconds)}</span>.
+        <span id="run-rate">{formatRate(ctx.language, p.rate)}</span> {t('e-mails a second')}
+        <span id="run-eta">{etaText(t, p.etaSeconds)}</span>.
       </p>
       {sending && (
         <>
           <p id="run-live" role="status">
-            The figures follow the run as it sends. <a href={path}>Refresh</a> to see the deliveries' latest replies.
+            {t('The figures follow the run as it sends.')} <a href={path}>{t('Refresh')}</a>{' '}
+            {t("to see the deliveries' latest replies.")}
           </p>
           <script type="module" src={assetUrl('run-progress.js')} />
         </>
@@ -126,30 +176,36 @@ export function RunPage(props: {
   deliveries: Page<DeliveryRow>;
   state: string | undefined;
 }) {
-  const { run, progress: p, mailing } = props;
+  const { ctx, run, progress: p, mailing } = props;
+  const { t } = ctx;
   const path = `/mailings/${mailing.id}/runs/${run.id}`;
   return (
-    <Layout ctx={props.ctx} title={`Run #${run.id}`} refreshSeconds={run.state === 'sending' ? 2 : undefined}>
+    <Layout ctx={ctx} title={t('Run #{{id}}', { id: run.id })} refreshSeconds={run.state === 'sending' ? 2 : undefined}>
       <p>
         <a href={`/mailings/${mailing.id}`}>← {mailing.name}</a>
       </p>
       <h1>
-        Run #{run.id} · <span id="run-state">{stateLabels[run.state] ?? run.state}</span>
+        {t('Run #{{id}}', { id: run.id })} · <span id="run-state">{labelOf(t, stateLabels, run.state)}</span>
       </h1>
       <p>
-        Started {when(run.createdAt)} by {triggerLabels[run.trigger] ?? run.trigger}
-        {run.occurrenceAt ? ` for the occurrence of ${when(run.occurrenceAt)}` : ''}
-        {run.finishedAt ? `; finished ${when(run.finishedAt)}` : ''}.
+        {t('Started {{when}} by {{trigger}}', {
+          when: when(ctx, run.createdAt),
+          trigger: labelOf(t, triggerLabels, run.trigger),
+        })}
+        {run.occurrenceAt && ` ${t('for the occurrence of {{when}}', { when: when(ctx, run.occurrenceAt) })}`}
+        {run.finishedAt && `; ${t('finished {{when}}', { when: when(ctx, run.finishedAt) })}`}.
       </p>
-      <RunFigures run={run} progress={p} path={path} />
+      <RunFigures ctx={ctx} run={run} progress={p} path={path} />
       {p.unknown > 0 && (
         <p class="flash flash-info">
-          {p.unknown} deliveries were being sent when a worker stopped: the server may or may not have taken them, so they are not
-          sent again.
+          {t(
+            '{{count}} deliveries were being sent when a worker stopped: the server may or may not have taken them, so they are not sent again.',
+            { count: p.unknown },
+          )}
         </p>
       )}
-      <h2>Deliveries</h2>
-      <nav aria-label="Filter deliveries">
+      <h2>{t('Deliveries')}</h2>
+      <nav aria-label={t('Filter deliveries')}>
         <ul>
           {['', 'queued', 'sent', 'failed', 'suppressed', 'unknown'].map((state) => (
             <li>
@@ -157,7 +213,7 @@ export function RunPage(props: {
                 href={listUrl(path, {}, state ? { state } : {})}
                 aria-current={(props.state ?? '') === state ? 'page' : undefined}
               >
-                {state || 'all'}
+                {state ? labelOf(t, deliveryStateLabels, state) : t('all')}
               </a>
             </li>
           ))}
@@ -166,19 +222,20 @@ export function RunPage(props: {
       <table>
         <thead>
           <tr>
-            <th scope="col">Recipient</th>
-            <th scope="col">State</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last reply</th>
+            <th scope="col">{t('Recipient')}</th>
+            <th scope="col">{t('State')}</th>
+            <th scope="col">{t('Attempts')}</th>
+            <th scope="col">{t('Last reply')}</th>
           </tr>
         </thead>
         <tbody>
           {props.deliveries.items.map((d) => (
             <tr>
               <td>{d.email}</td>
-              <td>{d.state}</td>
-              <td>{d.attemptCount}</td>
-              <td>{d.lastResponse ?? '—'}</td>
+              <td>{labelOf(t, deliveryStateLabels, d.state)}</td>
+              <td>{ctx.format.number(d.attemptCount)}</td>
+              {/* The SMTP server's own words, in its language. */}
+              <td>{d.lastResponse ? <samp>{d.lastResponse}</samp> : '—'}</td>
             </tr>
           ))}
         </tbody>
@@ -195,67 +252,71 @@ export function AttemptsPage(props: {
   query: Record<string, string | undefined>;
   showOwner: boolean;
 }) {
-  const { page, query } = props;
+  const { ctx, page, query } = props;
+  const { t, format } = ctx;
   return (
-    <Layout ctx={props.ctx} title="Attempts">
-      <h1>Attempts</h1>
+    <Layout ctx={ctx} title={t('Attempts')}>
+      <h1>{t('Attempts')}</h1>
       <form method="get" action="/attempts" class="grid">
         <label>
-          Mailing id
+          {t('Mailing id')}
           <input name="mailingId" inputMode="numeric" value={query.mailingId ?? ''} />
         </label>
         <label>
-          Run id
+          {t('Run id')}
           <input name="runId" inputMode="numeric" value={query.runId ?? ''} />
         </label>
         <label>
-          Result
+          {t('Result')}
           <select name="status">
-            <option value="">any</option>
+            <option value="">{t('any')}</option>
             <option value="success" selected={query.status === 'success'}>
-              success
+              {t('success')}
             </option>
             <option value="failure" selected={query.status === 'failure'}>
-              failure
+              {t('failure')}
             </option>
           </select>
         </label>
         <label>
-          From
+          {t('Since')}
           <input type="date" name="from" value={query.from ?? ''} />
         </label>
         <label>
-          To
+          {t('Until')}
           <input type="date" name="to" value={query.to ?? ''} />
         </label>
-        <button type="submit">Filter</button>
+        <button type="submit">{t('Filter')}</button>
       </form>
       <p>
-        {page.total} attempts · <a href={listUrl('/attempts/export.csv', query, {})}>Export CSV</a>
+        {t('{{count}} attempts', { count: page.total })} ·{' '}
+        <a href={listUrl('/attempts/export.csv', query, {})}>{t('Export CSV')}</a>
       </p>
       <table>
         <thead>
           <tr>
-            <th scope="col">When</th>
-            <th scope="col">Mailing</th>
-            <th scope="col">Recipient</th>
-            <th scope="col">Result</th>
-            <th scope="col">Reply</th>
-            <th scope="col">Time</th>
-            {props.showOwner && <th scope="col">Owner</th>}
+            <th scope="col">{t('When')}</th>
+            <th scope="col">{t('Mailing')}</th>
+            <th scope="col">{t('Recipient')}</th>
+            <th scope="col">{t('Result')}</th>
+            <th scope="col">{t('Reply')}</th>
+            <th scope="col">{t('Time')}</th>
+            {props.showOwner && <th scope="col">{t('Owner')}</th>}
           </tr>
         </thead>
         <tbody>
           {page.items.map((a) => (
             <tr>
-              <td>{when(a.attemptedAt)}</td>
+              <td>{when(ctx, a.attemptedAt)}</td>
               <td>
                 <a href={`/mailings/${a.mailingId}/runs/${a.runId}`}>{a.mailingName}</a>
               </td>
               <td>{a.email}</td>
-              <td>{a.success ? 'success' : 'failure'}</td>
-              <td>{a.response}</td>
-              <td>{a.durationMs} ms</td>
+              <td>{a.success ? t('success') : t('failure')}</td>
+              <td>
+                <samp>{a.response}</samp>
+              </td>
+              <td>{t('{{ms}} ms', { ms: format.number(a.durationMs) })}</td>
               {props.showOwner && <td>{a.ownerEmail}</td>}
             </tr>
           ))}
@@ -267,21 +328,22 @@ export function AttemptsPage(props: {
 }
 
 export function UnsubscribePage(props: { ctx: PageContext; email: string; done: boolean; action: string }) {
+  const { t } = props.ctx;
   return (
-    <Layout ctx={props.ctx} title="Unsubscribe">
+    <Layout ctx={props.ctx} title={t('Unsubscribe')}>
       <article>
-        <h1>Unsubscribe</h1>
+        <h1>{t('Unsubscribe')}</h1>
         {props.done ? (
           <p>
-            <strong>{props.email}</strong> is unsubscribed: it gets no more mailings from this sender.
+            <strong>{props.email}</strong> {t('is unsubscribed: it gets no more mailings from this sender.')}
           </p>
         ) : (
           <>
             <p>
-              Stop mailings from this sender to <strong>{props.email}</strong>?
+              {t('Stop mailings from this sender to')} <strong>{props.email}</strong>?
             </p>
             <form method="post" action={props.action}>
-              <button type="submit">Unsubscribe</button>
+              <button type="submit">{t('Unsubscribe')}</button>
             </form>
           </>
         )}

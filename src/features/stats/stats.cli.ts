@@ -3,6 +3,7 @@ import { mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { english, type Translate } from '../../i18n/i18n.ts';
 import type { Actor } from '../../permissions.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { exportAttemptsCsv } from './attempts.csv.ts';
@@ -37,7 +38,7 @@ export interface ExportAttemptsOptions {
  * `herald export-attempts`: the attempts CSV of the page, with strict filters, written to a file
  * next to the target and renamed into place once complete (a failed export leaves no half file).
  */
-export async function exportAttemptsFile(deps: Deps, options: ExportAttemptsOptions): Promise<Result> {
+export async function exportAttemptsFile(deps: Deps, options: ExportAttemptsOptions, t: Translate = english): Promise<Result> {
   const actor = options.owner ? await deps.users.getActorByEmail(options.owner) : operator;
   const filter = {
     mailingId: options.mailingId,
@@ -62,47 +63,60 @@ export async function exportAttemptsFile(deps: Deps, options: ExportAttemptsOpti
     await unlink(partial).catch(() => {});
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EPERM') {
-      return { code: 1, output: `Error: cannot write ${options.output} (${code}).` };
+      return { code: 1, output: t('Error: cannot write {{file}} ({{code}}).', { file: options.output, code }) };
     }
     throw error;
   }
-  const whose = options.owner ? ` of ${actor.email}` : '';
-  return { code: 0, output: `${count} attempts${whose} written to ${options.output}.` };
+  const output = options.owner
+    ? t('{{count}} attempts of {{owner}} written to {{file}}.', { count, owner: actor.email, file: options.output })
+    : t('{{count}} attempts written to {{file}}.', { count, file: options.output });
+  return { code: 0, output };
 }
 
 /** `herald stats [--owner <email>]`: the figures of one user, or of everyone with the table of users. */
-export async function describeStats(deps: Deps, owner: string | undefined): Promise<Result> {
+export async function describeStats(deps: Deps, owner: string | undefined, t: Translate = english): Promise<Result> {
   const actor = owner ? await deps.users.getActorByEmail(owner) : operator;
   const overview = await deps.stats.getOverview(actor, { scope: owner ? 'own' : 'all' });
-  const lines = describeOverview(overview, owner ? actor.email : 'everyone');
-  if (!owner) lines.push('', ...(await describeUsers(deps.stats)));
+  const title = owner ? t('Statistics of {{email}}:', { email: actor.email }) : t('Statistics of everyone:');
+  const lines = [title, ...describeOverview(overview, t)];
+  if (!owner) lines.push('', ...(await describeUsers(deps.stats, t)));
   return { code: 0, output: lines.join('\n') };
 }
 
-function describeOverview(o: StatsOverview, whose: string): string[] {
+/** Labels and figures in two columns, the figures lined up after the longest label of the language. */
+function columns(rows: [string, number][]): string[] {
+  const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+  return rows.map(([label, figure]) => `  ${label.padEnd(width)}${figure}`);
+}
+
+function describeOverview(o: StatsOverview, t: Translate): string[] {
   const lines = [
-    `Statistics of ${whose}:`,
-    `  successful attempts  ${o.totals.successful}`,
-    `  failed attempts      ${o.totals.failed}`,
-    `  messages sent        ${o.totals.sent}`,
+    ...columns([
+      [t('successful attempts'), o.totals.successful],
+      [t('failed attempts'), o.totals.failed],
+      [t('messages sent'), o.totals.sent],
+    ]),
     '',
-    `Attempts per day, last ${o.days} days (${o.timeZone}): successful / failed`,
+    t('Attempts per day, last {{count}} days ({{timeZone}}): successful / failed', { count: o.days, timeZone: o.timeZone }),
     ...o.daily.map((d) => `  ${d.day}  ${d.successful} / ${d.failed}`),
     '',
   ];
-  if (o.mailings.length === 0) return [...lines, 'No mailings.'];
+  if (o.mailings.length === 0) return [...lines, t('No mailings.')];
   lines.push(
     o.mailingCount > o.mailings.length
-      ? `The ${o.mailings.length} mailings with the most attempts, of ${o.mailingCount}: successful / failed / sent`
-      : `Mailings: successful / failed / sent`,
+      ? t('The {{shown}} mailings with the most attempts, of {{total}}: successful / failed / sent', {
+          shown: o.mailings.length,
+          total: o.mailingCount,
+        })
+      : t('Mailings: successful / failed / sent'),
   );
   for (const m of o.mailings)
     lines.push(`  #${m.mailingId} ${m.name} (${m.ownerEmail}): ${m.successful} / ${m.failed} / ${m.sent}`);
   return lines;
 }
 
-async function describeUsers(stats: StatsService): Promise<string[]> {
-  const lines = ['Users: successful / failed / sent'];
+async function describeUsers(stats: StatsService, t: Translate): Promise<string[]> {
+  const lines = [t('Users: successful / failed / sent')];
   for (let page = 1; ; page++) {
     const { page: users } = await stats.listUserFigures(operator, { sort: 'email', page, pageSize: 200 });
     for (const u of users.items) lines.push(`  ${u.email} (${u.role}): ${u.successful} / ${u.failed} / ${u.sent}`);

@@ -144,6 +144,38 @@ describe('a user’s own statistics', () => {
     assert.deepEqual(body.daily.at(-1), { day: today, successful: 1, failed: 0 });
   });
 
+  test('in Russian: headings, columns, chart legends and figure labels that agree with their numbers', async () => {
+    const { user, agent } = await userWithRetries({ name: 'Осенняя рассылка' });
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, user.id));
+    const page = await agent.get('/stats');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="ru"/);
+    for (const text of ['<h1>Статистика</h1>', 'Ваши рассылки', 'Попытки по дням', 'Успешные попытки', 'Неудачные попытки']) {
+      assert.ok(page.body.includes(text), text);
+    }
+    assert.match(page.body, /Последние 30 дней, часовой пояс UTC\./);
+    assert.match(page.body, /Всего рассылок: 1\./);
+    // 2 successful attempts, 6 failed, 2 messages sent: each label in the form its number needs.
+    assert.match(page.body, /id="own-successful">2<\/p><p>успешные попытки</);
+    assert.match(page.body, /id="own-failed">6<\/p><p>неудачных попыток</);
+    assert.match(page.body, /id="own-sent">2<\/p><p>сообщения отправлено</);
+    const spec = JSON.parse(
+      (/id="own-daily-chart"[^>]*data-chart="([^"]*)"/.exec(page.body)?.[1] ?? '{}').replace(/&quot;/g, '"'),
+    );
+    assert.deepEqual(spec.series, { successful: 'Успешные попытки', failed: 'Неудачные попытки' }, 'the legend comes translated');
+    for (const english of [
+      'Attempts per day',
+      'Your mailings',
+      'Successful attempts',
+      'successful attempts',
+      'The last 30 days',
+    ]) {
+      assert.ok(!page.body.includes(english), english);
+    }
+    const api = (await agent.api('GET', '/api/v1/stats?scope=all')).json();
+    assert.match(JSON.stringify(api), /Only managers and admins see everyone’s statistics\./, 'the API answers in English');
+  });
+
   test('per mailing: each mailing with its own figures, the busiest first', async () => {
     const { user, agent } = await signedIn(t);
     await insertMailingWithAttempts(t.c, user.id, {

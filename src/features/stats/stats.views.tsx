@@ -1,26 +1,30 @@
 import { assetUrl } from '../../http/assets.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { listUrl, Pagination } from '../../views/list.tsx';
+import { roleLabel } from '../users/users.views.tsx';
 import type { Figures, MailingFigures, UserFigures } from './stats.repository.ts';
 import type { UserFigureSort } from './stats.schemas.ts';
 import type { StatsOverview } from './stats.service.ts';
 
+/** Labels under the figures; each agrees with its number (1 successful attempt, 2 successful attempts). */
+const figureLabels: [keyof Figures, string][] = [
+  ['successful', msg('successful attempts')],
+  ['failed', msg('failed attempts')],
+  ['sent', msg('messages sent')],
+];
+
 /** The three figures side by side; `prefix` keeps ids unique when a page shows two sets. */
-export function FigureGrid({ figures, prefix }: { figures: Figures; prefix: string }) {
-  const items: [keyof Figures, string][] = [
-    ['successful', 'successful attempts'],
-    ['failed', 'failed attempts'],
-    ['sent', 'messages sent'],
-  ];
+export function FigureGrid({ ctx, figures, prefix }: { ctx: PageContext; figures: Figures; prefix: string }) {
   return (
     <div class="grid figures">
-      {items.map(([key, label]) => (
+      {figureLabels.map(([key, label]) => (
         <article>
           <p class="figure" id={`${prefix}-${key}`}>
-            {figures[key]}
+            {ctx.format.number(figures[key])}
           </p>
-          <p>{label}</p>
+          <p>{ctx.t(label, { count: figures[key] })}</p>
         </article>
       ))}
     </div>
@@ -39,41 +43,46 @@ function Chart(props: { id: string; label: string; spec: unknown }) {
   );
 }
 
-function DailySection({ overview, prefix }: { overview: StatsOverview; prefix: string }) {
+/** The chart script draws the legend from these names, in the reader's language. */
+const seriesNames = (ctx: PageContext) => ({ successful: ctx.t('Successful attempts'), failed: ctx.t('Failed attempts') });
+
+function DailySection({ ctx, overview, prefix }: { ctx: PageContext; overview: StatsOverview; prefix: string }) {
+  const { t, format } = ctx;
   const { daily } = overview;
   const spec = {
     kind: 'daily',
     labels: daily.map((d) => d.day.slice(5)),
+    series: seriesNames(ctx),
     successful: daily.map((d) => d.successful),
     failed: daily.map((d) => d.failed),
   };
   return (
     <section>
-      <h3>Attempts per day</h3>
+      <h3>{t('Attempts per day')}</h3>
       <Chart
         id={`${prefix}-daily-chart`}
-        label="Successful and failed attempts per day; the table below has the figures"
+        label={t('Successful and failed attempts per day; the table below has the figures')}
         spec={spec}
       />
       <details class="chart-table" open>
-        <summary>The figures per day</summary>
+        <summary>{t('The figures per day')}</summary>
         <table id={`${prefix}-daily`}>
           <caption>
-            The last {overview.days} days, in {overview.timeZone}.
+            {t('The last {{count}} days, in {{timeZone}}.', { count: overview.days, timeZone: overview.timeZone })}
           </caption>
           <thead>
             <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Successful attempts</th>
-              <th scope="col">Failed attempts</th>
+              <th scope="col">{t('Day')}</th>
+              <th scope="col">{t('Successful attempts')}</th>
+              <th scope="col">{t('Failed attempts')}</th>
             </tr>
           </thead>
           <tbody>
             {daily.map((d) => (
               <tr>
                 <th scope="row">{d.day}</th>
-                <td>{d.successful}</td>
-                <td>{d.failed}</td>
+                <td>{format.number(d.successful)}</td>
+                <td>{format.number(d.failed)}</td>
               </tr>
             ))}
           </tbody>
@@ -83,36 +92,47 @@ function DailySection({ overview, prefix }: { overview: StatsOverview; prefix: s
   );
 }
 
-function MailingSection(props: { mailings: MailingFigures[]; count: number; prefix: string; showOwner: boolean }) {
-  const { mailings } = props;
-  if (mailings.length === 0) return <p>No mailings yet.</p>;
+function MailingSection(props: {
+  ctx: PageContext;
+  mailings: MailingFigures[];
+  count: number;
+  prefix: string;
+  showOwner: boolean;
+}) {
+  const { mailings, ctx } = props;
+  const { t, format } = ctx;
+  if (mailings.length === 0) return <p>{t('No mailings yet.')}</p>;
   const spec = {
     kind: 'mailings',
     labels: mailings.map((m) => m.name),
+    series: seriesNames(ctx),
     successful: mailings.map((m) => m.successful),
     failed: mailings.map((m) => m.failed),
   };
   return (
     <section>
-      <h3>Per mailing</h3>
+      <h3>{t('Per mailing')}</h3>
       <Chart
         id={`${props.prefix}-mailings-chart`}
-        label="Successful and failed attempts per mailing; the table below has the figures"
+        label={t('Successful and failed attempts per mailing; the table below has the figures')}
         spec={spec}
       />
       <table id={`${props.prefix}-mailings`}>
         <caption>
           {props.count > mailings.length
-            ? `The ${mailings.length} mailings with the most attempts, of ${props.count}.`
-            : `All ${props.count} mailings.`}
+            ? t('The {{count}} mailings with the most attempts, of {{total}}.', {
+                count: mailings.length,
+                total: format.number(props.count),
+              })
+            : t('All {{count}} mailings.', { count: props.count })}
         </caption>
         <thead>
           <tr>
-            <th scope="col">Mailing</th>
-            {props.showOwner && <th scope="col">Owner</th>}
-            <th scope="col">Successful attempts</th>
-            <th scope="col">Failed attempts</th>
-            <th scope="col">Messages sent</th>
+            <th scope="col">{t('Mailing')}</th>
+            {props.showOwner && <th scope="col">{t('Owner')}</th>}
+            <th scope="col">{t('Successful attempts')}</th>
+            <th scope="col">{t('Failed attempts')}</th>
+            <th scope="col">{t('Messages sent')}</th>
           </tr>
         </thead>
         <tbody>
@@ -122,9 +142,9 @@ function MailingSection(props: { mailings: MailingFigures[]; count: number; pref
                 <a href={`/mailings/${m.mailingId}`}>{m.name}</a>
               </th>
               {props.showOwner && <td>{m.ownerEmail}</td>}
-              <td>{m.successful}</td>
-              <td>{m.failed}</td>
-              <td>{m.sent}</td>
+              <td>{format.number(m.successful)}</td>
+              <td>{format.number(m.failed)}</td>
+              <td>{format.number(m.sent)}</td>
             </tr>
           ))}
         </tbody>
@@ -134,14 +154,20 @@ function MailingSection(props: { mailings: MailingFigures[]; count: number; pref
 }
 
 /** One scope's figures: totals, the daily chart and table, the per-mailing chart and table. */
-function OverviewSection(props: { overview: StatsOverview; prefix: string; title: string }) {
-  const { overview, prefix } = props;
+function OverviewSection(props: { ctx: PageContext; overview: StatsOverview; prefix: string; title: string }) {
+  const { ctx, overview, prefix } = props;
   return (
     <section id={prefix} aria-labelledby={`${prefix}-title`}>
       <h2 id={`${prefix}-title`}>{props.title}</h2>
-      <FigureGrid figures={overview.totals} prefix={prefix} />
-      <DailySection overview={overview} prefix={prefix} />
-      <MailingSection mailings={overview.mailings} count={overview.mailingCount} prefix={prefix} showOwner={prefix === 'all'} />
+      <FigureGrid ctx={ctx} figures={overview.totals} prefix={prefix} />
+      <DailySection ctx={ctx} overview={overview} prefix={prefix} />
+      <MailingSection
+        ctx={ctx}
+        mailings={overview.mailings}
+        count={overview.mailingCount}
+        prefix={prefix}
+        showOwner={prefix === 'all'}
+      />
     </section>
   );
 }
@@ -153,12 +179,12 @@ export interface UserTableProps {
 }
 
 const userColumns: [UserFigureSort, string][] = [
-  ['email', 'E-mail'],
-  ['name', 'Name'],
-  ['role', 'Role'],
-  ['successful', 'Successful attempts'],
-  ['failed', 'Failed attempts'],
-  ['sent', 'Messages sent'],
+  ['email', msg('E-mail')],
+  ['name', msg('Name')],
+  ['role', msg('Role')],
+  ['successful', msg('Successful attempts')],
+  ['failed', msg('Failed attempts')],
+  ['sent', msg('Messages sent')],
 ];
 
 /** A column header linking to the table sorted by it (`?sort=…&dir=…`), the other way round when it already is. */
@@ -175,15 +201,16 @@ function SortHeader({ column, label, table }: { column: UserFigureSort; label: s
   );
 }
 
-function UserTable(table: UserTableProps) {
+function UserTable({ ctx, table }: { ctx: PageContext; table: UserTableProps }) {
+  const { t, format } = ctx;
   return (
     <section id="users" aria-labelledby="users-title">
-      <h2 id="users-title">Every user</h2>
+      <h2 id="users-title">{t('Every user')}</h2>
       <table id="user-figures">
         <thead>
           <tr>
             {userColumns.map(([column, label]) => (
-              <SortHeader column={column} label={label} table={table} />
+              <SortHeader column={column} label={t(label)} table={table} />
             ))}
           </tr>
         </thead>
@@ -194,13 +221,10 @@ function UserTable(table: UserTableProps) {
                 <a href={`/users/${u.userId}`}>{u.email}</a>
               </th>
               <td>{u.fullName}</td>
-              <td>
-                {u.role}
-                {u.blocked ? ' (blocked)' : ''}
-              </td>
-              <td>{u.successful}</td>
-              <td>{u.failed}</td>
-              <td>{u.sent}</td>
+              <td>{u.blocked ? t('{{role}} (blocked)', { role: t(roleLabel(u.role)) }) : t(roleLabel(u.role))}</td>
+              <td>{format.number(u.successful)}</td>
+              <td>{format.number(u.failed)}</td>
+              <td>{format.number(u.sent)}</td>
             </tr>
           ))}
         </tbody>
@@ -216,17 +240,21 @@ export function StatsPage(props: {
   all: StatsOverview | null;
   users: UserTableProps | null;
 }) {
+  const { ctx } = props;
+  const { t } = ctx;
   return (
-    <Layout ctx={props.ctx} title="Statistics">
-      <h1>Statistics</h1>
+    <Layout ctx={ctx} title={t('Statistics')}>
+      <h1>{t('Statistics')}</h1>
       <p>
-        A <em>successful attempt</em> is one the SMTP server accepted; a <em>failed attempt</em> one it refused or that could not
-        reach it (a retry is another attempt). <em>Messages sent</em> counts recipients e-mailed: once per run, however many
-        attempts it took. Days are counted in {props.own.timeZone}. <a href="/attempts">Every attempt</a>
+        {t(
+          'A successful attempt is one the SMTP server accepted; a failed attempt one it refused or that could not reach it (a retry is another attempt). Messages sent counts recipients e-mailed: once per run, however many attempts it took. Days are counted in {{timeZone}}.',
+          { timeZone: props.own.timeZone },
+        )}{' '}
+        <a href="/attempts">{t('Every attempt')}</a>
       </p>
-      <OverviewSection overview={props.own} prefix="own" title="Your mailings" />
-      {props.all && <OverviewSection overview={props.all} prefix="all" title="Everyone’s mailings" />}
-      {props.users && <UserTable {...props.users} />}
+      <OverviewSection ctx={ctx} overview={props.own} prefix="own" title={t('Your mailings')} />
+      {props.all && <OverviewSection ctx={ctx} overview={props.all} prefix="all" title={t('Everyone’s mailings')} />}
+      {props.users && <UserTable ctx={ctx} table={props.users} />}
       <script src={assetUrl('chart.umd.min.js')} defer />
       <script type="module" src={assetUrl('stats-charts.js')} />
     </Layout>

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Actor } from '../../permissions.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Figures } from '../stats/stats.repository.ts';
@@ -29,9 +30,8 @@ export function createProfilePages(deps: {
     reply: FastifyReply,
     extra: Partial<Parameters<typeof TokensPage>[0]> = {},
   ) => {
-    const actor = actorOf(request);
-    const [tokens, user] = await Promise.all([deps.auth.listApiTokens(actor), deps.users.getProfile(actor)]);
-    return TokensPage({ ctx: ctx(request, reply), tokens, timeZone: user.timeZone, ...extra });
+    const tokens = await deps.auth.listApiTokens(actorOf(request));
+    return TokensPage({ ctx: ctx(request, reply), tokens, ...extra });
   };
 
   return {
@@ -53,7 +53,7 @@ export function createProfilePages(deps: {
         reply,
         async () => {
           await deps.users.updateProfile(actorOf(request), values);
-          return redirectWithFlash(reply, '/profile', 'success', 'Your profile is saved.');
+          return redirectWithFlash(reply, '/profile', 'success', msg('Your profile is saved.'));
         },
         (errors) => ProfileEditPage({ ctx: ctx(request, reply), values, errors }),
       );
@@ -66,7 +66,12 @@ export function createProfilePages(deps: {
         reply,
         async () => {
           await deps.auth.changePassword(actorOf(request), formValues(request.body), request.sessionToken);
-          return redirectWithFlash(reply, '/profile', 'success', 'Your password is changed; your other sessions have ended.');
+          return redirectWithFlash(
+            reply,
+            '/profile',
+            'success',
+            msg('Your password is changed; your other sessions have ended.'),
+          );
         },
         (errors) => ChangePasswordPage({ ctx: ctx(request, reply), errors }),
       ),
@@ -86,7 +91,7 @@ export function createProfilePages(deps: {
 
     revokeToken: async (request, reply) => {
       await deps.auth.revokeApiToken(actorOf(request), (request.params as { id: string }).id);
-      return redirectWithFlash(reply, '/profile/tokens', 'success', 'The token is revoked.');
+      return redirectWithFlash(reply, '/profile/tokens', 'success', msg('The token is revoked.'));
     },
   } satisfies Record<string, Handler>;
 }

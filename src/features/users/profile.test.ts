@@ -4,7 +4,8 @@ import { eq } from 'drizzle-orm';
 import { createUser, ensureAdmin, loginAgent, PASSWORD, signedIn } from '../../../test/support/accounts.ts';
 import { Agent, bearer } from '../../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { apiTokens } from '../../db/schema.ts';
+import { apiTokens, users } from '../../db/schema.ts';
+import { formats } from '../../i18n/i18n.ts';
 import { FixedClock } from '../../lib/clock.ts';
 import { toActor } from '../auth/auth.service.ts';
 
@@ -32,7 +33,41 @@ describe('profile', () => {
     assert.deepEqual([profile.fullName, profile.timeZone, profile.language], ['Grace Hopper', 'Europe/Moscow', 'ru']);
     const page = await agent.get('/profile');
     assert.match(page.body, /Grace Hopper/);
-    assert.match(page.body, /Profile is saved|profile is saved/);
+    assert.match(page.body, /<html lang="ru"/, 'the next page is in the language just chosen');
+    assert.match(page.body, /Профиль сохранён\./, 'and so is the flash');
+    assert.doesNotMatch(page.body, /profile is saved|Edit profile/);
+  });
+
+  test('in Russian for a user whose profile language is ru: texts, role, dates in their time zone', async () => {
+    const { user, agent } = await signedIn(t);
+    await t.c.db.update(users).set({ language: 'ru', timeZone: 'Asia/Tokyo' }).where(eq(users.id, user.id));
+    const page = await agent.get('/profile', { 'accept-language': 'en' });
+    assert.match(page.body, /<html lang="ru"/, 'the profile language wins over the browser’s');
+    for (const text of ['Эл. почта', '<td>Пользователь</td>', 'Часовой пояс', 'Дата регистрации', 'Ваша статистика', 'Русский']) {
+      assert.ok(page.body.includes(text), text);
+    }
+    // Tokyo is UTC+9: the moment is written in Russian and in the reader's own time.
+    const joined = formats('ru', 'Asia/Tokyo').dateTime(user.createdAt);
+    assert.match(joined, /г\., \d{2}:\d{2}$/);
+    assert.ok(page.body.includes(`<td>${joined}</td>`), joined);
+    assert.match(page.body, /id="profile-successful">0<\/p><p>успешных попыток</);
+    for (const english of ['Member since', 'Your statistics', 'Time zone', 'successful attempts']) {
+      assert.ok(!page.body.includes(english), english);
+    }
+
+    const edit = await agent.get('/profile/edit');
+    assert.match(edit.body, /English<\/option>/, 'languages keep their own names');
+    assert.match(edit.body, /Русский<\/option>/);
+    const tokens = await agent.post('/profile/tokens', { name: 'для скрипта' });
+    assert.match(tokens.body, /Токен «для скрипта» создан\./);
+    assert.match(tokens.body, /<td>\d+ \S+ \d{4} г\., \d{2}:\d{2}<\/td>/, 'the token’s creation, in Russian');
+  });
+
+  test('English readers get English dates in their time zone', async () => {
+    const { user, agent } = await signedIn(t);
+    await t.c.db.update(users).set({ timeZone: 'America/New_York' }).where(eq(users.id, user.id));
+    const page = await agent.get('/profile');
+    assert.ok(page.body.includes(`<td>${formats('en', 'America/New_York').dateTime(user.createdAt)}</td>`));
   });
 
   test('edit refuses bad input next to the field and changes nothing', async () => {

@@ -62,6 +62,56 @@ describe('users list', () => {
   });
 });
 
+describe('in Russian', () => {
+  test('the users table for a manager whose profile language is ru, with counts in the right form', async () => {
+    const { user, agent } = await signedIn(t, { role: 'manager' });
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, user.id));
+    const marker = `ru${randomBytes(4).toString('hex')}`;
+    const listed = async () => (await agent.get(`/users?q=${marker}`)).body;
+    await createUser(t.c, { fullName: `${marker} Один` });
+    assert.match(await listed(), /1 пользователь</);
+    await createUser(t.c, { fullName: `${marker} Два`, role: 'manager' });
+    assert.match(await listed(), /2 пользователя</);
+    for (let i = 0; i < 3; i++) await createUser(t.c, { fullName: `${marker} ${i}` });
+    const page = await listed();
+    assert.match(page, /5 пользователей</);
+    assert.match(page, /<html lang="ru"/);
+    for (const text of [
+      '<h1>Пользователи</h1>',
+      'Поиск по адресу или имени',
+      'Любое состояние',
+      'Состояние',
+      'Дата регистрации',
+    ]) {
+      assert.ok(page.includes(text), text);
+    }
+    assert.match(page, /<td>Менеджер<\/td>/, 'roles are named in Russian');
+    assert.match(page, /<span>Активен<\/span>/);
+    assert.match(page, /<option value="manager">Менеджер<\/option>/, 'the filter keeps the role codes as values');
+    for (const english of ['users<', 'Any state', 'Joined', '>Manager<', '>Active<']) assert.ok(!page.includes(english), english);
+  });
+
+  test('a flash and a field error in Russian; the API stays English', async () => {
+    const { user, agent } = await signedIn(t, { role: 'admin' });
+    await t.c.db.update(users).set({ language: 'ru' }).where(eq(users.id, user.id));
+    const target = await createUser(t.c);
+    const refused = await agent.post(`/users/${target.id}/role`, { role: 'emperor' });
+    assert.equal(refused.statusCode, 422);
+    assert.match(refused.body, /Роль должна быть одной из: user, manager, admin\./);
+    assert.doesNotMatch(refused.body, /Role must be one of/);
+    await agent.post(`/users/${target.id}/block`, { reason: 'спам' });
+    const blocked = await agent.get(`/users/${target.id}`);
+    assert.ok(blocked.body.includes(`${target.email} заблокирован, его сеансы завершены.`));
+    assert.match(blocked.body, /<mark class="badge">Заблокирован<\/mark> с \d+ \S+ \d{4} г\., \d{2}:\d{2} — спам/);
+    await agent.post(`/users/${target.id}/role`, { role: 'manager' });
+    assert.ok((await agent.get(`/users/${target.id}`)).body.includes(`${target.email} теперь менеджер.`));
+
+    const api = await agent.api('POST', `/api/v1/users/${target.id}/role`, { role: 'emperor' });
+    assert.equal(api.statusCode, 422);
+    assert.match(api.body, /Role must be one of: user, manager, admin\./);
+  });
+});
+
 describe('role changes (admin only)', () => {
   test('an admin changes a role through the page, with a reason in the audit log', async () => {
     const admin = await signedIn(t, { role: 'admin' });

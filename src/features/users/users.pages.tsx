@@ -3,13 +3,21 @@ import type { VNode } from 'preact';
 import { type FieldErrors, isAppError } from '../../errors.ts';
 import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
-import type { Actor } from '../../permissions.ts';
+import { msg } from '../../i18n/i18n.ts';
+import type { Actor, Role } from '../../permissions.ts';
 import { userListSchema } from './oversight.schemas.ts';
 import { type OversightService, oversightRights } from './oversight.service.ts';
 import type { UserRow } from './users.repository.ts';
 import { type PostedForm, UserDeletePage, UserListPage, UserPage } from './users.views.tsx';
 
 type Values = PostedForm['values'];
+
+/** One whole sentence per role, so each language words it its own way. */
+const roleChangedMessages: Record<Role, string> = {
+  user: msg('{{email}} is now a user.'),
+  manager: msg('{{email}} is now a manager.'),
+  admin: msg('{{email}} is now an admin.'),
+};
 
 /**
  * Runs a form action; refused input shows the form again (422), while every other refusal
@@ -60,17 +68,23 @@ export function createUserPages(deps: { oversight: OversightService; devMailbox:
 
     block: userAction('block', async (actor, user, values) => {
       const { changed } = await oversight.blockUser(actor, user.id, values.reason);
-      return changed ? `${user.email} is blocked and their sessions have ended.` : `${user.email} was already blocked.`;
+      const { email } = user;
+      return changed
+        ? msg('{{email}} is blocked and their sessions have ended.', { email })
+        : msg('{{email}} was already blocked.', { email });
     }),
 
     unblock: userAction('unblock', async (actor, user, values) => {
       const { changed } = await oversight.unblockUser(actor, user.id, values.reason);
-      return changed ? `${user.email} is unblocked and may log in again.` : `${user.email} was not blocked.`;
+      const { email } = user;
+      return changed
+        ? msg('{{email}} is unblocked and may log in again.', { email })
+        : msg('{{email}} was not blocked.', { email });
     }),
 
     changeRole: userAction('role', async (actor, user, values) => {
       const updated = await oversight.changeRole(actor, user.id, values.role, values.reason);
-      return `${updated.email} is now ${updated.role === 'admin' ? 'an' : 'a'} ${updated.role}.`;
+      return msg(roleChangedMessages[updated.role], { email: updated.email });
     }),
 
     deleteForm: async (request, reply) => {
@@ -86,7 +100,12 @@ export function createUserPages(deps: { oversight: OversightService; devMailbox:
         reply,
         async () => {
           await oversight.deleteUser(actor, user.id, values.reason);
-          return redirectWithFlash(reply, '/users', 'success', `${user.email} is deleted, with everything they owned.`);
+          return redirectWithFlash(
+            reply,
+            '/users',
+            'success',
+            msg('{{email}} is deleted, with everything they owned.', { email: user.email }),
+          );
         },
         (errors) => UserDeletePage({ ctx: ctx(request, reply), user, values, errors }),
       );

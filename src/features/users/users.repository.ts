@@ -87,6 +87,7 @@ export function createUsersRepository(db: Db) {
       passwordHash: string;
       role?: Role;
       emailConfirmedAt?: Date | null;
+      language?: 'en' | 'ru';
     }): Promise<UserRow | null> {
       const [row] = await db.insert(users).values(values).onConflictDoNothing({ target: users.email }).returning();
       return row ?? null;

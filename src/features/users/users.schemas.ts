@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { msg } from '../../i18n/i18n.ts';
 import { language, singleLine, timeZone } from '../../lib/validation.ts';
 import { roles } from '../../permissions.ts';
 
@@ -8,4 +9,4 @@ export const profileSchema = z.object({
   language,
 });
 
-export const roleSchema = z.enum(roles, `Role must be one of: ${roles.join(', ')}.`);
+export const roleSchema = z.enum(roles, msg('Role must be one of: {{roles}}.', { roles: roles.join(', ') }));

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { emailAddress, parseInput } from '../../lib/validation.ts';
 import { type Actor, can } from '../../permissions.ts';
@@ -12,7 +13,7 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
   return {
     async getProfile(actor: Actor): Promise<UserRow> {
       const user = await deps.repository.findById(actor.userId);
-      if (!user) throw AppError.notFound('User');
+      if (!user) throw AppError.notFound(msg('User not found.'));
       return user;
     },
 
@@ -20,14 +21,14 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
     async getActorByEmail(emailInput: string): Promise<Actor> {
       const email = parseInput(emailAddress, emailInput);
       const user = await deps.repository.findByEmail(email);
-      if (!user) throw new AppError('NOT_FOUND', `No user has the e-mail ${email}.`);
+      if (!user) throw new AppError('NOT_FOUND', msg('No user has the e-mail {{email}}.', { email }));
       return toActor(user, 'cli');
     },
 
     async updateProfile(actor: Actor, input: unknown): Promise<UserRow> {
       const data = parseInput(profileSchema, input);
       const user = await deps.repository.updateProfile(actor.userId, data, deps.clock.now());
-      if (!user) throw AppError.notFound('User');
+      if (!user) throw AppError.notFound(msg('User not found.'));
       return user;
     },
 
@@ -37,7 +38,7 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
       const email = parseInput(emailAddress, emailInput);
       const role = parseInput(roleSchema, roleInput);
       const user = await deps.repository.findByEmail(email);
-      if (!user) throw AppError.notFound('User');
+      if (!user) throw AppError.notFound(msg('User not found.'));
       if (actor && user.id === actor.userId) throw new AppError('FORBIDDEN', 'You cannot change your own role.');
       if (user.role === role) return user;
       // Without an admin nobody could run the instance, and /setup would open to whoever came first.
@@ -46,7 +47,7 @@ export function createUsersService(deps: { repository: UsersRepository; audit: A
       if (outcome.kind === 'last_admin') {
         throw new AppError('CONFLICT', 'This is the only admin who can act; make another user admin first.');
       }
-      if (outcome.kind !== 'done') throw AppError.notFound('User');
+      if (outcome.kind !== 'done') throw AppError.notFound(msg('User not found.'));
       const updated = outcome.user;
       await deps.audit.record({
         actor: actor ?? 'cli',

@@ -1,67 +1,74 @@
 import type { FieldErrors } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
 import { roles } from '../../permissions.ts';
-import { formatDay, formatUtc } from '../../views/format.ts';
 import { Form, type FormValues, Select } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
 import { Pagination, SortHeader } from '../../views/list.tsx';
+import { useT } from '../../views/translate-context.ts';
 import type { OversightRights } from './oversight.service.ts';
 import { stateOf, type UserListQuery, type UserRow, type UserState, type UserSummary, userStates } from './users.repository.ts';
 
-const stateLabels: Record<UserState, string> = { active: 'Active', blocked: 'Blocked', unconfirmed: 'Unconfirmed' };
-const roleLabels: Record<string, string> = { user: 'User', manager: 'Manager', admin: 'Admin' };
-const utc = (date: Date) => formatUtc(date);
+const stateLabels: Record<UserState, string> = {
+  active: msg('Active'),
+  blocked: msg('Blocked'),
+  unconfirmed: msg('Unconfirmed'),
+};
+const roleLabels: Record<string, string> = { user: msg('User'), manager: msg('Manager'), admin: msg('Admin') };
+
+/** A role's name to show (a key: translate it); an unknown role shows as stored. */
+export const roleLabel = (role: string): string => roleLabels[role] ?? role;
 
 function StateBadge({ user }: { user: UserSummary }) {
-  const state = stateOf(user);
-  return state === 'active' ? <span>{stateLabels[state]}</span> : <mark class="badge">{stateLabels[state]}</mark>;
+  const t = useT();
+  const label = t(stateLabels[stateOf(user)]);
+  return stateOf(user) === 'active' ? <span>{label}</span> : <mark class="badge">{label}</mark>;
 }
 
 export function UserListPage(props: { ctx: PageContext; page: Page<UserSummary>; query: UserListQuery }) {
   const { ctx, page, query } = props;
+  const { t } = ctx;
   const linkQuery = { q: query.q, state: query.state, role: query.role, sort: query.sort, direction: query.direction };
   const filters = { state: query.state ?? '', role: query.role ?? '' };
   return (
-    <Layout ctx={ctx} title="Users">
-      <h1>Users</h1>
+    <Layout ctx={ctx} title={t('Users')}>
+      <h1>{t('Users')}</h1>
       <form method="get" action="/users">
-        <label for="user-search">Search by e-mail or name</label>
+        <label for="user-search">{t('Search by e-mail or name')}</label>
         <input id="user-search" type="search" name="q" value={query.q ?? ''} />
         <Select
           name="state"
-          label="State"
-          options={[{ value: '', label: 'Any state' }, ...userStates.map((s) => ({ value: s, label: stateLabels[s] }))]}
+          label={t('State')}
+          options={[{ value: '', label: t('Any state') }, ...userStates.map((s) => ({ value: s, label: t(stateLabels[s]) }))]}
           values={filters}
         />
         <Select
           name="role"
-          label="Role"
-          options={[{ value: '', label: 'Any role' }, ...roles.map((r) => ({ value: r, label: roleLabels[r] ?? r }))]}
+          label={t('Role')}
+          options={[{ value: '', label: t('Any role') }, ...roles.map((r) => ({ value: r, label: t(roleLabel(r)) }))]}
           values={filters}
         />
         <input type="hidden" name="sort" value={query.sort} />
         <input type="hidden" name="direction" value={query.direction} />
-        <button type="submit">Search</button>
+        <button type="submit">{t('Search')}</button>
       </form>
-      <p>
-        {page.total} {page.total === 1 ? 'user' : 'users'}
-      </p>
+      <p>{t('{{count}} users', { count: page.total })}</p>
       {page.items.length > 0 && (
         <table>
           <thead>
             <tr>
               <SortHeader path="/users" query={linkQuery} column="email">
-                E-mail
+                {t('E-mail')}
               </SortHeader>
               <SortHeader path="/users" query={linkQuery} column="fullName">
-                Name
+                {t('Name')}
               </SortHeader>
               <SortHeader path="/users" query={linkQuery} column="role">
-                Role
+                {t('Role')}
               </SortHeader>
-              <th scope="col">State</th>
+              <th scope="col">{t('State')}</th>
               <SortHeader path="/users" query={linkQuery} column="createdAt">
-                Joined
+                {t('Joined')}
               </SortHeader>
             </tr>
           </thead>
@@ -72,11 +79,11 @@ export function UserListPage(props: { ctx: PageContext; page: Page<UserSummary>;
                   <a href={`/users/${user.id}`}>{user.email}</a>
                 </td>
                 <td>{user.fullName}</td>
-                <td>{roleLabels[user.role] ?? user.role}</td>
+                <td>{t(roleLabel(user.role))}</td>
                 <td>
                   <StateBadge user={user} />
                 </td>
-                <td>{formatDay(user.createdAt)}</td>
+                <td>{ctx.format.date(user.createdAt)}</td>
               </tr>
             ))}
           </tbody>
@@ -96,10 +103,11 @@ export interface PostedForm {
 
 /** The optional reason of an action; each form's field has its own id, as two forms share the page. */
 function ReasonField(props: { id: string; values?: FormValues | undefined; errors?: FieldErrors | undefined }) {
+  const t = useT();
   const error = props.errors?.reason;
   return (
     <>
-      <label for={props.id}>Reason (optional)</label>
+      <label for={props.id}>{t('Reason (optional)')}</label>
       <input
         id={props.id}
         name="reason"
@@ -109,10 +117,10 @@ function ReasonField(props: { id: string; values?: FormValues | undefined; error
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={error ? `${props.id}-error` : `${props.id}-hint`}
       />
-      <small id={`${props.id}-hint`}>One line, at most 500 characters; it goes into the audit log.</small>
+      <small id={`${props.id}-hint`}>{t('One line, at most 500 characters; it goes into the audit log.')}</small>
       {error && (
         <small id={`${props.id}-error`} class="field-error">
-          {error}
+          {t(error)}
         </small>
       )}
     </>
@@ -121,64 +129,65 @@ function ReasonField(props: { id: string; values?: FormValues | undefined; error
 
 export function UserPage(props: { ctx: PageContext; user: UserRow; rights: OversightRights; form?: PostedForm }) {
   const { ctx, user, rights, form } = props;
+  const { t, format } = ctx;
   const errorsOf = (name: PostedForm['name']) => (form?.name === name ? form.errors : undefined);
   const valuesOf = (name: PostedForm['name']) => (form?.name === name ? form.values : undefined);
   const blockForm = user.blockedAt ? 'unblock' : 'block';
   return (
     <Layout ctx={ctx} title={user.email}>
       <p>
-        <a href="/users">← Users</a>
+        <a href="/users">← {t('Users')}</a>
       </p>
       <article>
         <h1>{user.fullName || user.email}</h1>
         <table>
           <tbody>
             <tr>
-              <th scope="row">E-mail</th>
+              <th scope="row">{t('E-mail')}</th>
               <td>{user.email}</td>
             </tr>
             <tr>
-              <th scope="row">Role</th>
-              <td>{roleLabels[user.role] ?? user.role}</td>
+              <th scope="row">{t('Role')}</th>
+              <td>{t(roleLabel(user.role))}</td>
             </tr>
             <tr>
-              <th scope="row">State</th>
+              <th scope="row">{t('State')}</th>
               <td>
                 <StateBadge user={user} />
-                {user.blockedAt && ` since ${utc(user.blockedAt)}`}
+                {user.blockedAt && ` ${t('since {{date}}', { date: format.dateTime(user.blockedAt) })}`}
                 {user.blockedReason && ` — ${user.blockedReason}`}
               </td>
             </tr>
             <tr>
-              <th scope="row">E-mail confirmed</th>
-              <td>{user.emailConfirmedAt ? utc(user.emailConfirmedAt) : 'No'}</td>
+              <th scope="row">{t('E-mail confirmed')}</th>
+              <td>{user.emailConfirmedAt ? format.dateTime(user.emailConfirmedAt) : t('No')}</td>
             </tr>
             <tr>
-              <th scope="row">Time zone</th>
+              <th scope="row">{t('Time zone')}</th>
               <td>{user.timeZone}</td>
             </tr>
             <tr>
-              <th scope="row">Joined</th>
-              <td>{utc(user.createdAt)}</td>
+              <th scope="row">{t('Joined')}</th>
+              <td>{format.dateTime(user.createdAt)}</td>
             </tr>
           </tbody>
         </table>
         <p>
-          <a href={`/audit?targetType=user&targetId=${user.id}`}>Audit entries about this user</a>
+          <a href={`/audit?targetType=user&targetId=${user.id}`}>{t('Audit entries about this user')}</a>
         </p>
       </article>
       {rights.block && (
         <article>
-          <h2>{user.blockedAt ? 'Unblock' : 'Block'}</h2>
+          <h2>{user.blockedAt ? t('Unblock') : t('Block')}</h2>
           <p>
             {user.blockedAt
-              ? 'The user may log in again; their API tokens work again.'
-              : 'Ends their sessions at once, stops their API tokens and their mailings, and refuses new logins.'}
+              ? t('The user may log in again; their API tokens work again.')
+              : t('Ends their sessions at once, stops their API tokens and their mailings, and refuses new logins.')}
           </p>
           <Form
             action={`/users/${user.id}/${blockForm}`}
             csrfToken={ctx.csrfToken}
-            submit={user.blockedAt ? 'Unblock' : 'Block'}
+            submit={user.blockedAt ? t('Unblock') : t('Block')}
             errors={errorsOf(blockForm)}
           >
             <ReasonField id="field-reason" values={valuesOf(blockForm)} errors={errorsOf(blockForm)} />
@@ -187,12 +196,12 @@ export function UserPage(props: { ctx: PageContext; user: UserRow; rights: Overs
       )}
       {rights.changeRole && (
         <article>
-          <h2>Role</h2>
-          <Form action={`/users/${user.id}/role`} csrfToken={ctx.csrfToken} submit="Change role" errors={errorsOf('role')}>
+          <h2>{t('Role')}</h2>
+          <Form action={`/users/${user.id}/role`} csrfToken={ctx.csrfToken} submit={t('Change role')} errors={errorsOf('role')}>
             <Select
               name="role"
-              label="New role"
-              options={roles.map((r) => ({ value: r, label: roleLabels[r] ?? r }))}
+              label={t('New role')}
+              options={roles.map((r) => ({ value: r, label: t(roleLabel(r)) }))}
               values={form?.name === 'role' ? form.values : { role: user.role }}
               errors={errorsOf('role')}
             />
@@ -202,7 +211,7 @@ export function UserPage(props: { ctx: PageContext; user: UserRow; rights: Overs
       )}
       {rights.delete && (
         <p>
-          <a href={`/users/${user.id}/delete`}>Delete this user…</a>
+          <a href={`/users/${user.id}/delete`}>{t('Delete this user…')}</a>
         </p>
       )}
     </Layout>
@@ -211,19 +220,21 @@ export function UserPage(props: { ctx: PageContext; user: UserRow; rights: Overs
 
 export function UserDeletePage(props: { ctx: PageContext; user: UserRow; values?: FormValues; errors?: FieldErrors }) {
   const { ctx, user } = props;
+  const { t } = ctx;
   return (
-    <Layout ctx={ctx} title="Delete user">
+    <Layout ctx={ctx} title={t('Delete user')}>
       <article>
-        <h1>Delete the user {user.email}?</h1>
+        <h1>{t('Delete the user {{email}}?', { email: user.email })}</h1>
         <p>
-          Their recipients, messages, mailings and everything else they own are deleted with them. The audit log keeps who they
-          were. This cannot be undone.
+          {t(
+            'Their recipients, messages, mailings and everything else they own are deleted with them. The audit log keeps who they were. This cannot be undone.',
+          )}
         </p>
-        <Form action={`/users/${user.id}/delete`} csrfToken={ctx.csrfToken} submit="Delete" errors={props.errors}>
+        <Form action={`/users/${user.id}/delete`} csrfToken={ctx.csrfToken} submit={t('Delete')} errors={props.errors}>
           <ReasonField id="field-reason" values={props.values} errors={props.errors} />
         </Form>
         <p>
-          <a href={`/users/${user.id}`}>Cancel</a>
+          <a href={`/users/${user.id}`}>{t('Cancel')}</a>
         </p>
       </article>
     </Layout>
