@@ -64,6 +64,7 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
   AUTH_RATE_LIMIT_PER_MINUTE: positiveInt(120),
+  HOME_PAGE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   SESSION_TTL_DAYS: positiveInt(30),
   SEND_RATE_PER_SECOND: positiveInt(100),
   SEND_RATE_PER_SERVER: positiveInt(100),
@@ -98,6 +99,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly login: { maxFailuresPerAddress: number; maxFailuresPerIp: number; windowSeconds: number };
   readonly authRateLimitPerMinute: number;
+  /** How long anonymous visitors share one rendering of the home page (0: each gets their own). */
+  readonly homePageCacheSeconds: number;
   readonly sessionTtlDays: number;
   readonly sending: {
     rates: { perProcess: number; perServer: number; perDomain: number };
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
     }),
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    homePageCacheSeconds: e.HOME_PAGE_CACHE_SECONDS,
     sessionTtlDays: e.SESSION_TTL_DAYS,
     sending: Object.freeze({
       rates: Object.freeze({

@@ -32,7 +32,7 @@ import { createStatsService } from './features/stats/stats.service.ts';
 import { createOversightService } from './features/users/oversight.service.ts';
 import { createUsersRepository } from './features/users/users.repository.ts';
 import { createUsersService } from './features/users/users.service.ts';
-import { type Cache, createMemoryCache, createRedisCache, invalidateOwner } from './lib/cache.ts';
+import { type Cache, createMemoryCache, createRedisCache, invalidateOwner, POSTS } from './lib/cache.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createJobQueue } from './lib/jobs.ts';
 import { createMemoryThrottle, createRedisThrottle } from './lib/throttle.ts';
@@ -109,9 +109,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
     auth,
     audit,
     clock,
+    // Their recipients and mailings left everyone's figures and totals; their posts lost their author.
+    deleted: async (userId) => {
+      await invalidate(userId);
+      await cache.bump(POSTS);
+    },
   });
 
-  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock, invalidate });
+  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock, invalidate, cache });
   const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock, cache, invalidate });
 
   const sendingRepository = createSendingRepository(db);

@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
 import { type Container, createContainer } from '../src/container.ts';
-import { mailings, messages } from '../src/db/schema.ts';
+import { mailings, messages, recipients } from '../src/db/schema.ts';
+import { toActor } from '../src/features/auth/auth.service.ts';
 import { createMailingsRepository } from '../src/features/mailings/mailings.repository.ts';
 import { createMailingsService } from '../src/features/mailings/mailings.service.ts';
 import { createSendingRepository } from '../src/features/sending/sending.repository.ts';
@@ -139,6 +140,39 @@ for (const mode of ['memory', 'redis'] as const) {
           assert.deepEqual(figuresIn(page.body), expected.get(viewer));
         }
       }
+    });
+
+    test('recipient list totals are each reader’s own, and move with every add, edit and delete', async () => {
+      const a = await person(t, 'user', 2, 0);
+      const b = await person(t, 'user', 3, 0);
+      const m = await person(t, 'manager', 0, 0);
+      const total = async (agent: Agent, query = '') => {
+        const answer = await agent.api('GET', `/api/v1/recipients${query}`);
+        assert.equal(answer.statusCode, 200);
+        return (answer.json() as { total: number }).total;
+      };
+      const everyone = async () => (await t.c.db.$count(recipients)) as number;
+      // Warm every total first, in an order that would hand one reader's total to another.
+      for (const agent of [m.agent, a.agent, b.agent]) await total(agent);
+      assert.equal(await total(a.agent), 2);
+      assert.equal(await total(b.agent), 3);
+      assert.equal(await total(m.agent), await everyone());
+      assert.equal(await total(a.agent, '?q=zzz-no-such'), 0, 'a search has a total of its own');
+
+      assert.equal((await a.addRecipient()).statusCode, 303);
+      assert.equal(await total(a.agent), 3, 'the owner’s next list counts the new recipient');
+      assert.equal(await total(m.agent), await everyone(), 'and so does the manager’s');
+      assert.equal(await total(b.agent), 3, 'another user’s total is untouched');
+
+      const [first] = (await a.agent.api('GET', '/api/v1/recipients')).json().items as { id: number }[];
+      assert.equal((await a.agent.api('DELETE', `/api/v1/recipients/${first?.id}`)).statusCode, 204);
+      assert.equal(await total(a.agent), 2);
+      assert.equal(await total(m.agent), await everyone());
+
+      // Deleting a user takes their recipients out of everyone's total at once.
+      const admin = await createUser(t.c, { role: 'admin' });
+      await t.c.oversight.deleteUser(toActor(admin, 'session'), b.user.id);
+      assert.equal(await total(m.agent), await everyone());
     });
 
     test('a user’s own change shows on their next request, and in everyone’s figures, not in another user’s', async () => {

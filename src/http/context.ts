@@ -89,13 +89,16 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply, devMai
   };
 }
 
-/** Sends a rendered page with the HTML5 doctype; its Cache-Control and ETag come from http-cache.ts. */
-export function sendPage(reply: FastifyReply, page: VNode, status = 200) {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .send(`<!doctype html>${renderToString(page)}`);
+/** A page as HTML, with the HTML5 doctype. */
+export const renderPage = (page: VNode): string => `<!doctype html>${renderToString(page)}`;
+
+/** Sends a page's HTML; its Cache-Control and ETag come from http-cache.ts. */
+export function sendHtml(reply: FastifyReply, html: string, status = 200) {
+  return reply.code(status).header('content-type', 'text/html; charset=utf-8').send(html);
 }
+
+/** Renders and sends a page. */
+export const sendPage = (reply: FastifyReply, page: VNode, status = 200) => sendHtml(reply, renderPage(page), status);
 
 /** A string value from a form body (first one if repeated), or undefined. */
 export function formValues(body: unknown): Record<string, string | undefined> {

@@ -30,11 +30,12 @@ import { createUsersApi } from '../features/users/users.routes.ts';
 import { profileSchema } from '../features/users/users.schemas.ts';
 import { createUsersAdminApi } from '../features/users/users-admin.routes.ts';
 import { isLanguage } from '../i18n/i18n.ts';
+import { ALL, cached, POSTS } from '../lib/cache.ts';
 import { reasonInputSchema } from '../lib/validation.ts';
 import { ApiDocsPage } from '../views/api-docs.tsx';
 import { HomePage } from '../views/home.tsx';
 import type { Access } from './context.ts';
-import { LANGUAGE_COOKIE, pageContext, sendPage } from './context.ts';
+import { LANGUAGE_COOKIE, pageContext, renderPage, sendHtml, sendPage } from './context.ts';
 import { safeNext } from './forms.ts';
 import { type ApiDoc, type ApiOperation, buildOpenApiDocument } from './openapi.ts';
 
@@ -113,10 +114,23 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   });
 
   // Pages
-  route('GET', '/', 'public', async (request, reply) => {
+  const homePage = async (request: FastifyRequest, reply: FastifyReply) => {
     const figures = await c.mailings.figures(request.actor);
     const posts = await c.blog.listRandomPublished();
-    return sendPage(reply, HomePage({ ctx: pageContext(request, reply, devMailbox), figures, posts }));
+    return renderPage(HomePage({ ctx: pageContext(request, reply, devMailbox), figures, posts }));
+  };
+  route('GET', '/', 'public', async (request, reply) => {
+    // Anonymous visitors, the bulk of a home page's traffic, share one rendering per language
+    // for a few seconds (it holds no form, so no CSRF token); a write to the figures or the blog
+    // renders it anew. Its random posts change with each rendering.
+    const ttlSeconds = c.config.homePageCacheSeconds;
+    const shared = ttlSeconds > 0 && request.actor === null && request.flash === null && request.url === '/';
+    const html = shared
+      ? await cached(c.cache, { name: `home-page:${request.language}`, dependsOn: [ALL, POSTS], ttlSeconds }, () =>
+          homePage(request, reply),
+        )
+      : await homePage(request, reply);
+    return sendHtml(reply, html);
   });
   route('GET', '/language/:language', 'public', async (request, reply) => {
     const { language } = request.params as { language: string };

@@ -58,16 +58,27 @@ function decode(message: string): [string, MessageParams | undefined] {
 }
 
 const translators = new Map<Language, Translate>();
+/** Resolved texts kept per language; texts with people's data in them make the set unbounded, so it starts over. */
+const MEMO_LIMIT = 20_000;
 
 /** The translate function of a language (made once per language). */
 export function translator(language: Language): Translate {
   let translate = translators.get(language);
   if (!translate) {
     const fixed = instance.getFixedT(language);
+    // A page looks up dozens of texts, and i18next's lookup, plural choice and interpolation
+    // showed in profiles of list pages: each text with its values is resolved once.
+    const resolved = new Map<string, string>();
     translate = (key, params) => {
+      const memoKey = params ? `${key}\u0000${JSON.stringify(params)}` : key;
+      const known = resolved.get(memoKey);
+      if (known !== undefined) return known;
       const [decodedKey, decodedParams] = decode(key);
       const values = { ...decodedParams, ...params };
-      return fixed(decodedKey, { ...values, defaultValue: decodedKey }) as string;
+      const text = fixed(decodedKey, { ...values, defaultValue: decodedKey }) as string;
+      if (resolved.size >= MEMO_LIMIT) resolved.clear();
+      resolved.set(memoKey, text);
+      return text;
     };
     translators.set(language, translate);
   }

@@ -26,6 +26,8 @@ export interface Cache {
 
 /** The namespace of everyone's data (what managers, admins and anonymous visitors see). */
 export const ALL = 'all';
+/** The namespace of the blog's public data, moved on by every write to a post. */
+export const POSTS = 'posts';
 /** The namespace of one user's data. */
 export const ownerNamespace = (ownerId: number) => `owner:${ownerId}`;
 /** The namespace a scoped query's result depends on: one owner's, or everyone's. */

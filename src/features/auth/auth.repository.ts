@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { apiTokens, sessions, users, userTokens } from '../../db/schema.ts';
 
@@ -6,6 +6,20 @@ export type TokenPurpose = (typeof userTokens.$inferSelect)['purpose'];
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
 export function createAuthRepository(db: Db) {
+  // Every request asks one of these two, so they are built once and prepared.
+  const sessionUser = db
+    .select({ sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .prepare('auth_session_user');
+  const apiTokenUser = db
+    .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
+    .prepare('auth_api_token_user');
+
   return {
     async insertSession(values: { tokenHash: string; userId: number; expiresAt: Date; userAgent: string | null }) {
       const [row] = await db.insert(sessions).values(values).returning({ id: sessions.id });
@@ -14,11 +28,7 @@ export function createAuthRepository(db: Db) {
 
     /** The session's user, if the session exists and has not expired. */
     async findSessionUser(tokenHash: string, now: Date) {
-      const [row] = await db
-        .select({ sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, user: users })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)));
+      const [row] = await sessionUser.execute({ tokenHash, now });
       return row ?? null;
     },
 
@@ -102,11 +112,7 @@ export function createAuthRepository(db: Db) {
     },
 
     async findApiTokenUser(tokenHash: string) {
-      const [row] = await db
-        .select({ tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt, user: users })
-        .from(apiTokens)
-        .innerJoin(users, eq(users.id, apiTokens.userId))
-        .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+      const [row] = await apiTokenUser.execute({ tokenHash });
       return row ?? null;
     },
 

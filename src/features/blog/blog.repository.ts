@@ -52,9 +52,14 @@ export function createBlogRepository(db: Db) {
       return pageOf(and(eq(posts.published, false), draftScope(scope)), [desc(posts.updatedAt), desc(posts.id)], page, pageSize);
     },
 
-    /** Up to `limit` published posts picked at random. */
-    listRandomPublished(limit: number): Promise<PostView[]> {
-      return base().where(eq(posts.published, true)).orderBy(sql`random()`).limit(limit);
+    /** Title, slug and date of the newest `limit` published posts: what the home page picks from. */
+    listPublishedTeasers(limit: number): Promise<{ title: string; slug: string; publishedAt: Date | null }[]> {
+      return db
+        .select({ title: posts.title, slug: posts.slug, publishedAt: posts.publishedAt })
+        .from(posts)
+        .where(eq(posts.published, true))
+        .orderBy(...newestFirst)
+        .limit(limit);
     },
 
     /** Every post, or only published ones, oldest first (the CLI). */

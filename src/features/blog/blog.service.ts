@@ -1,5 +1,6 @@
 import { AppError, type FieldErrors, isAppError } from '../../errors.ts';
-import { type Cache, cached } from '../../lib/cache.ts';
+import { msg } from '../../i18n/i18n.ts';
+import { type Cache, cached, POSTS } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { scopeFor } from '../../lib/scope.ts';
 import { parseInput, reasonInputSchema } from '../../lib/validation.ts';
@@ -13,10 +14,30 @@ import { type CoverStore, type CoverType, type CoverUpload, checkCover } from '.
 /** Slugs that name blog pages rather than posts. */
 const reservedSlugs = new Set(['new', 'drafts', 'covers', 'feed']);
 const FEED_SIZE = 20;
-/** The cache namespace of the blog's public data, moved on by every write to a post. */
-const POSTS = 'posts';
 /** A cached list lives at most this long when no write announces a change (an author renamed, say). */
 const LIST_CACHE_SECONDS = 60;
+
+/** The home page draws its random posts from this many of the newest published ones. */
+const HOME_CANDIDATES = 500;
+
+export interface HomePostTeaser {
+  title: string;
+  slug: string;
+  publishedAt: Date | null;
+}
+
+/** `count` different items at random (a partial Fisher–Yates shuffle of a copy). */
+export function pickRandom<T>(items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  const picked: T[] = [];
+  while (picked.length < count && pool.length > 0) {
+    const index = Math.floor(Math.random() * pool.length);
+    picked.push(pool[index] as T);
+    pool[index] = pool[pool.length - 1] as T;
+    pool.pop();
+  }
+  return picked;
+}
 
 /** A post as it comes back from the cache's JSON, with its dates as dates again. */
 const revivePost = (post: PostView): PostView => ({
@@ -55,7 +76,7 @@ export function createBlogService(deps: {
   async function getPost(actor: Actor | null, rawSlug: unknown): Promise<PostView> {
     const slug = typeof rawSlug === 'string' ? rawSlug : '';
     const post = isSlug(slug) ? await repository.findBySlug(slug) : null;
-    if (!post || !mayRead(actor, post)) throw AppError.notFound('Post');
+    if (!post || !mayRead(actor, post)) throw AppError.notFound(msg('Post not found.'));
     return post;
   }
 
@@ -147,8 +168,19 @@ export function createBlogService(deps: {
       return repository.listDrafts(scope, query.page, query.pageSize);
     },
 
-    /** Up to three published posts at random, for the home page. */
-    listRandomPublished: () => repository.listRandomPublished(3),
+    /**
+     * Up to three published posts at random, for the home page: drawn here from the cached
+     * teasers of the newest published posts, so a home page costs no query.
+     */
+    async listRandomPublished(): Promise<HomePostTeaser[]> {
+      const teasers = await cached(deps.cache, { name: 'home-teasers', dependsOn: [POSTS], ttlSeconds: LIST_CACHE_SECONDS }, () =>
+        repository.listPublishedTeasers(HOME_CANDIDATES),
+      );
+      return pickRandom(teasers, 3).map((teaser) => ({
+        ...teaser,
+        publishedAt: teaser.publishedAt === null ? null : new Date(teaser.publishedAt),
+      }));
+    },
 
     /** The newest published posts, for the Atom feed. */
     listFeed: async () => (await repository.listPublished(1, FEED_SIZE)).items,
@@ -212,9 +244,9 @@ export function createBlogService(deps: {
     /** A cover's bytes and type, if its post is one the actor may read; NOT_FOUND otherwise. */
     async getCover(actor: Actor | null, file: string) {
       const post = await repository.findByCover(file);
-      if (!post?.coverType || !mayRead(actor, post)) throw AppError.notFound('Image');
+      if (!post?.coverType || !mayRead(actor, post)) throw AppError.notFound(msg('Image not found.'));
       const bytes = await covers.read(file);
-      if (!bytes) throw AppError.notFound('Image');
+      if (!bytes) throw AppError.notFound(msg('Image not found.'));
       return { bytes, type: post.coverType, published: post.published };
     },
   };

@@ -1,4 +1,6 @@
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
+import { type Cache, cached, namespaceOf } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { ownScope, scopeFor } from '../../lib/scope.ts';
@@ -7,20 +9,25 @@ import { type Actor, mayChange } from '../../permissions.ts';
 import type { RecipientsRepository, RecipientView } from './recipients.repository.ts';
 import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
 
+/** How long a list total may be kept when no write announces a change (a deleted owner takes theirs away). */
+const TOTAL_TTL_SECONDS = 60;
+
 /** Recipients: owner-scoped CRUD; managers read everyone's, only admins change another's. */
 export function createRecipientsService(deps: {
   repository: RecipientsRepository;
   clock: Clock;
   /** Called after every write to an owner's recipients (the cache's versions move on). */
   invalidate?: (ownerId: number) => Promise<void>;
+  /** Keeps list totals between writes; `invalidate` must bump the namespaces it reads. */
+  cache?: Cache;
 }) {
   const { repository } = deps;
   const changed = async (ownerId: number) => deps.invalidate?.(ownerId);
 
   /** The recipient if the actor may read it; NOT_FOUND otherwise (existence is not revealed). */
   async function getRecipient(actor: Actor, rawId: unknown): Promise<RecipientView> {
-    const recipient = await repository.find(scopeFor(actor, 'recipients:read_all'), parseId(rawId, 'Recipient'));
-    if (!recipient) throw AppError.notFound('Recipient');
+    const recipient = await repository.find(scopeFor(actor, 'recipients:read_all'), parseId(rawId, msg('Recipient not found.')));
+    if (!recipient) throw AppError.notFound(msg('Recipient not found.'));
     return recipient;
   }
 
@@ -39,13 +46,20 @@ export function createRecipientsService(deps: {
 
     listRecipients(actor: Actor, rawQuery: unknown) {
       const query = recipientListSchema.parse(rawQuery ?? {});
-      return repository.list(scopeFor(actor, 'recipients:read_all'), query);
+      const scope = scopeFor(actor, 'recipients:read_all');
+      const { cache } = deps;
+      if (!cache) return repository.list(scope, query);
+      // Every write to an owner's recipients bumps their namespace and everyone's (`invalidate`).
+      const name = `recipients-total:${JSON.stringify(query.q ?? '')}`;
+      return repository.list(scope, query, (count) =>
+        cached(cache, { name, dependsOn: [namespaceOf(scope)], ttlSeconds: TOTAL_TTL_SECONDS }, count),
+      );
     },
 
     async createRecipient(actor: Actor, input: unknown) {
       const data = parseInput(recipientSchema, input);
       const created = await repository.insert({ ownerId: actor.userId, ...data });
-      if (!created) throw AppError.validation({ email: 'You already have a recipient with this e-mail.' });
+      if (!created) throw AppError.validation({ email: msg('You already have a recipient with this e-mail.') });
       await changed(actor.userId);
       return created;
     },
@@ -54,7 +68,7 @@ export function createRecipientsService(deps: {
       const recipient = await getWritable(actor, rawId);
       const data = parseInput(recipientSchema, input);
       if ((await repository.update(recipient.id, data, deps.clock.now())) === 'duplicate') {
-        throw AppError.validation({ email: 'Another recipient of this owner has this e-mail.' });
+        throw AppError.validation({ email: msg('Another recipient of this owner has this e-mail.') });
       }
       await changed(recipient.ownerId);
       return getRecipient(actor, recipient.id);

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors.ts';
+import { msg } from '../../i18n/i18n.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import type { Page } from '../../lib/scope.ts';
@@ -29,6 +30,13 @@ export function oversightRights(actor: Actor, target: Pick<UserRow, 'id' | 'role
   };
 }
 
+/** Why an actor may not act on a user of this role, a whole sentence per role. */
+const roleNotAllowed: Record<Role, string> = {
+  user: msg('Your role does not allow this for a user.'),
+  manager: msg('Your role does not allow this for a manager.'),
+  admin: msg('Your role does not allow this for an admin.'),
+};
+
 /** The changed user, or the refusal the repository's outcome stands for. */
 function settle(outcome: OversightOutcome): UserRow {
   switch (outcome.kind) {
@@ -36,9 +44,9 @@ function settle(outcome: OversightOutcome): UserRow {
     case 'unchanged':
       return outcome.user;
     case 'not_found':
-      throw AppError.notFound('User');
+      throw AppError.notFound(msg('User not found.'));
     case 'role_not_allowed':
-      throw new AppError('FORBIDDEN', `Your role does not allow this for a ${outcome.user.role}.`);
+      throw new AppError('FORBIDDEN', roleNotAllowed[outcome.user.role]);
     case 'last_admin':
       throw new AppError('CONFLICT', 'This is the only admin who can act; make another user admin first.');
   }
@@ -55,6 +63,8 @@ export function createOversightService(deps: {
   auth: Pick<AuthService, 'endSessionsOf'>;
   audit: AuditService;
   clock: Clock;
+  /** Called when a user and everything they own is gone (the cache's versions move on). */
+  deleted?: (userId: number) => Promise<void>;
 }) {
   const { users, audit } = deps;
 
@@ -64,8 +74,8 @@ export function createOversightService(deps: {
 
   async function getUser(actor: Actor, rawId: unknown): Promise<UserRow> {
     requireList(actor);
-    const user = await users.findById(parseId(rawId, 'User'));
-    if (!user) throw AppError.notFound('User');
+    const user = await users.findById(parseId(rawId, msg('User not found.')));
+    if (!user) throw AppError.notFound(msg('User not found.'));
     return user;
   }
 
@@ -155,6 +165,7 @@ export function createOversightService(deps: {
       const target = await getDeletable(actor, rawId);
       const { reason } = parseInput(reasonInputSchema, { reason: reasonInput });
       const user = settle(await users.deleteUser(target.id));
+      await deps.deleted?.(user.id);
       await audit.record({
         actor,
         action: 'user.deleted',
