@@ -34,10 +34,48 @@ import { collectClientErrors } from '../support/smtp-faults.ts';
 const pgServerUrl = process.env.HERALD_TEST_PG_URL;
 const embedded = !pgServerUrl;
 
-const RECIPIENTS = 3000;
-const BATCH_SIZE = 100;
-/** Where in the run each kill falls: after the e-mail to the address at this share of the claim order. */
-const KILL_POINTS = [0.2, 0.45, 0.7];
+/**
+ * The size of the run and the number of kills: small in `npm test`, 10,000 recipients and 20
+ * kills in `npm run test:crash`. HERALD_CRASH_SEED repeats a run's kill moments.
+ */
+const RECIPIENTS = Number(process.env.HERALD_CRASH_RECIPIENTS ?? 3000);
+const KILLS = Number(process.env.HERALD_CRASH_KILLS ?? 5);
+const SEED = Number(process.env.HERALD_CRASH_SEED ?? Date.now() % 1_000_000);
+// Small batches and two connections keep what one kill leaves in doubt (the claimed batches) small.
+const BATCH_SIZE = 25;
+const POOL_SIZE = 2;
+
+/** A small seeded generator (mulberry32), so a failing run can be repeated with its seed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(state ^ (state >>> 15), 1 | state);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * When each kill falls. Every other kill waits for a random number of e-mails more to reach the
+ * server (so the run moves on between kills); the others strike after a random delay from the
+ * start, wherever the process is: still booting, taking the lock over, claiming, sending or
+ * writing results. The numbers keep the e-mails that kills consume (sent plus unknown) under the
+ * run's size, so every kill falls inside the run.
+ */
+type KillPoint = { kind: 'after-mails'; mails: number } | { kind: 'after-delay'; ms: number };
+function killPoints(count: number, next: () => number): KillPoint[] {
+  const mailKills = Math.ceil(count / 2);
+  const mostMails = Math.max(1, Math.floor(RECIPIENTS / 2 / mailKills) * 2);
+  return Array.from({ length: count }, (_, i) =>
+    i % 2 === 0
+      ? { kind: 'after-mails', mails: 1 + Math.floor(next() * mostMails) }
+      : { kind: 'after-delay', ms: Math.floor(next() * 3000) },
+  );
+}
+const KILL_POINTS = killPoints(KILLS, random(SEED));
+const describePoint = (point: KillPoint) =>
+  point.kind === 'after-mails' ? `after ${point.mails} more e-mails` : `${point.ms} ms after starting`;
 /** Bounds that only end a hung run; no assertion depends on how long anything takes. */
 const POINT_LIMIT_MS = 120_000;
 const END_LIMIT_MS = 180_000;
@@ -60,6 +98,7 @@ before(async () => {
     SMTP_URL: smtp.url,
     LOG_LEVEL: 'info',
     SEND_BATCH_SIZE: String(BATCH_SIZE),
+    SMTP_POOL_SIZE: String(POOL_SIZE),
     // Every address is at example.com on one server: no limit of Herald's may be what paces the run.
     SEND_RATE_PER_SECOND: '5000',
     SEND_RATE_PER_SERVER: '5000',
@@ -116,24 +155,39 @@ describe(`kill -9 mid-run, then restart (${embedded ? 'herald start on PGlite' :
     const fixture = await createMailingFixture(container, RECIPIENTS, 'crash');
     const { runId, order } = await startRun(container, fixture);
     assert.equal(order.length, RECIPIENTS);
+    // Whether the run is over: through the API on the embedded database, which only Herald holds.
+    const runEnded = async (base: string) =>
+      embedded ? (await endedOverHttp(base, fixture, runId)) !== null : (await findEndedRun(container!, runId)) !== null;
     if (embedded) {
       // PGlite serves one process: the test lets go of the database before Herald opens it.
       await container.close();
       container = undefined;
     }
 
-    for (const [i, share] of KILL_POINTS.entries()) {
-      const { herald } = await launch(`${embedded ? 'herald start' : 'herald worker'} #${i + 1}`);
-      const mark = order[Math.floor(RECIPIENTS * share)]!;
-      await withLimit(
-        herald.whileRunning(smtp.nextMail(mark)),
-        POINT_LIMIT_MS,
-        () => `no e-mail to ${mark} (${share * 100}% of the run); ${where()}\n${herald.tail()}`,
-      );
-      if (embedded) assert.equal(lockHolder(), herald.pid, `${herald.label} holds the data directory`);
+    t.diagnostic(`${RECIPIENTS} recipients, ${KILLS} kills, seed ${SEED} (HERALD_CRASH_SEED repeats it)`);
+    for (const [i, point] of KILL_POINTS.entries()) {
+      const { herald, base } = await launch(`${embedded ? 'herald start' : 'herald worker'} #${i + 1}`);
+      if (point.kind === 'after-mails') {
+        const target = smtp.received.length + point.mails;
+        const reached = await withLimit(
+          herald.whileRunning(
+            pollUntil(
+              async () => (smtp.received.length >= target ? 'reached' : (await runEnded(base)) ? 'ended' : null),
+              POINT_LIMIT_MS,
+              () => `still short of ${target} e-mails; ${where()}`,
+            ),
+          ),
+          POINT_LIMIT_MS,
+          () => `not ${target} e-mails yet (${describePoint(point)}); ${where()}\n${herald.tail()}`,
+        );
+        assert.equal(reached, 'reached', `the run ended before kill #${i + 1}: ${where()}`);
+        if (embedded) assert.equal(lockHolder(), herald.pid, `${herald.label} holds the data directory`);
+      } else {
+        await herald.whileRunning(new Promise((resolve) => setTimeout(resolve, point.ms)));
+      }
       const exit = await herald.stop('SIGKILL');
       assert.equal(exit.signal, 'SIGKILL', herald.tail());
-      t.diagnostic(`killed ${herald.label} after ${smtp.received.length} e-mails`);
+      t.diagnostic(`killed ${herald.label} ${describePoint(point)}: ${smtp.received.length} e-mails received`);
     }
 
     const { herald: last, base } = await launch(`${embedded ? 'herald start' : 'herald worker'} #${KILL_POINTS.length + 1}`);
@@ -201,16 +255,18 @@ describe(`kill -9 mid-run, then restart (${embedded ? 'herald start on PGlite' :
     assert.deepEqual(badAttempts, [], `a sent delivery without exactly one successful attempt: ${sample(badAttempts)}`);
 
     // At most two batches per worker are out at a kill: one being sent, one being written (the sending README).
-    const inFlightLimit = KILL_POINTS.length * 2 * BATCH_SIZE;
+    const inFlightLimit = KILLS * 2 * BATCH_SIZE;
     assert.ok(
       run.unknown <= inFlightLimit,
       `${run.unknown} unknown after ${KILL_POINTS.length} kills (at most ${inFlightLimit})`,
     );
     const unknowns = fixture.emails.filter((email) => stateOf.get(email) === 'unknown');
     const tookUnknown = unknowns.filter((email) => received.has(email)).length;
+    const unknownTwice = unknowns.filter((email) => (received.get(email) ?? 0) > 1).length;
     t.diagnostic(
-      `${run.sent} sent and ${run.unknown} unknown of ${run.total} after ${KILL_POINTS.length} kills; ` +
-        `the server had taken ${tookUnknown} of the unknown ones`,
+      `crash report (${embedded ? 'PGlite' : 'PostgreSQL'}, seed ${SEED}): ${RECIPIENTS} recipients, ${KILLS} kills; ` +
+        `lost ${lost.length}, duplicates outside unknown ${twice.length}; unknown ${run.unknown} ` +
+        `(the server had taken ${tookUnknown} of them, ${unknownTwice} twice), sent ${run.sent}`,
     );
   });
 });
