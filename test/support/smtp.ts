@@ -29,6 +29,8 @@ export class TestSmtpServer {
    */
   readonly dropAfterData = new Set<string>();
   readonly dropped: string[] = [];
+  /** How long the server takes over each message after reading it, before it answers (a slow server). */
+  secondsPerMessage = 0;
 
   constructor() {
     this.server = new SMTPServer({
@@ -55,6 +57,7 @@ export class TestSmtpServer {
             for (const connection of connections) if (connection.session.id === session.id) connection._socket.destroy();
             return;
           }
+          if (this.secondsPerMessage > 0) await new Promise((resolve) => setTimeout(resolve, this.secondsPerMessage * 1000));
           const raw = Buffer.concat(chunks).toString('utf8');
           const mail: ReceivedMail = {
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
