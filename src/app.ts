@@ -9,9 +9,10 @@ import type { Container } from './container.ts';
 import { registerAccessHooks } from './http/access.ts';
 import { registerAssets } from './http/assets.ts';
 import type { Access } from './http/context.ts';
-import { registerErrorHandlers } from './http/errors.ts';
+import { frameworkErrors, registerErrorHandlers } from './http/errors.ts';
 import { registerHttpCache } from './http/http-cache.ts';
 import { registerRoutes } from './http/routes.ts';
+import { requestIdOf } from './lib/logger.ts';
 
 export interface RegisteredRoute {
   method: string;
@@ -32,7 +33,21 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     trustProxy: c.config.trustProxy,
     routerOptions: { maxParamLength: 200 },
+    // Every request log line carries `reqId`: the proxy's X-Request-Id when sane, else a fresh one.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: frameworkErrors(c.mail.transportKind === 'dev-mailbox'),
   });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  if (c.metrics.enabled) {
+    app.addHook('onResponse', (request, reply, done) => {
+      c.metrics.observe(request, reply);
+      done();
+    });
+  }
 
   await app.register(fastifyCookie, { secret: c.config.secretKey });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });

@@ -60,6 +60,7 @@ const envSchema = z.object({
   DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^\S+$/, 'must not contain spaces').optional(),
   LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt(10),
   LOGIN_MAX_FAILURES_PER_IP: positiveInt(50),
   LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
@@ -96,6 +97,8 @@ export interface Config {
   readonly secretKey: string;
   readonly dkim: { domain: string; selector: string; privateKey: string } | undefined;
   readonly logLevel: Env['LOG_LEVEL'];
+  /** The bearer token /metrics asks for; without one /metrics answers 404. */
+  readonly metricsToken: string | undefined;
   readonly trustProxy: boolean;
   readonly login: { maxFailuresPerAddress: number; maxFailuresPerIp: number; windowSeconds: number };
   readonly authRateLimitPerMinute: number;
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? Object.freeze({ domain: e.DKIM_DOMAIN, selector: e.DKIM_SELECTOR, privateKey: dkimKey as string })
         : undefined,
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY === 'true',
     login: Object.freeze({
       maxFailuresPerAddress: e.LOGIN_MAX_FAILURES_PER_ADDRESS,

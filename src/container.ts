@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type DatabaseHandle, openDatabase, queryRows, runMigrations } from './db/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
@@ -26,6 +26,7 @@ import { createScheduler } from './features/sending/scheduler.ts';
 import { createSender } from './features/sending/sender.ts';
 import { createSendingRepository } from './features/sending/sending.repository.ts';
 import { createSendingService } from './features/sending/sending.service.ts';
+import { createSendingFiguresRepository } from './features/sending/sending-figures.repository.ts';
 import { createUnsubscribeTokens } from './features/sending/unsubscribe-token.ts';
 import { createStatsRepository } from './features/stats/stats.repository.ts';
 import { createStatsService } from './features/stats/stats.service.ts';
@@ -35,6 +36,8 @@ import { createUsersService } from './features/users/users.service.ts';
 import { type Cache, createMemoryCache, createRedisCache, invalidateOwner, POSTS } from './lib/cache.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createJobQueue } from './lib/jobs.ts';
+import { createLogger } from './lib/logger.ts';
+import { createMetrics } from './lib/metrics.ts';
 import { createMemoryThrottle, createRedisThrottle } from './lib/throttle.ts';
 
 export interface ContainerOptions {
@@ -53,9 +56,7 @@ export interface ContainerOptions {
  * them down. Tests build it with PGlite in memory and a local SMTP server.
  */
 export async function createContainer(config: Config, options: ContainerOptions = {}) {
-  const logger =
-    options.logger ??
-    pino({ level: config.logLevel, redact: ['*.password', '*.token', 'req.headers.cookie', 'req.headers.authorization'] });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const pgliteDir = options.pgliteDir ?? path.join(config.dataDir, 'pgdata');
   let lock: DataDirLock | undefined;
@@ -165,6 +166,9 @@ export async function createContainer(config: Config, options: ContainerOptions 
     // Days are counted in the viewer's time zone; the CLI's operator (no account) counts in UTC.
     timeZoneOf: async (actor) => (actor.userId > 0 ? (await users.getProfile(actor)).timeZone : 'UTC'),
   });
+  // Figures that cover the whole instance come from the database, so every web process reports the same.
+  const figures = createSendingFiguresRepository(db);
+  const metrics = createMetrics({ token: config.metricsToken, readFigures: () => figures.read(), logger });
   let schedulerTimer: NodeJS.Timeout | undefined;
   const messages = createMessagesService({ repository: createMessagesRepository(db), mail, clock, baseUrl: config.baseUrl });
   const blog = createBlogService({
@@ -199,6 +203,7 @@ export async function createContainer(config: Config, options: ContainerOptions 
     messages,
     blog,
     stats,
+    metrics,
 
     /** True while the database answers. */
     async isReady(): Promise<boolean> {

@@ -59,7 +59,9 @@ const own = (anon: Outcome, o: Outcome): Row => ['-', anon, o, o, o, o];
 const expectations: Record<string, Row> = {
   'GET /healthz': all(200),
   'GET /readyz': all(200),
+  'GET /metrics': all(404), // off without METRICS_TOKEN (src/http/metrics.test.ts)
   'GET /': all(200),
+  'GET /language/:language': all(303), // sets the language cookie, back to the page
   'GET /setup': all(404), // an admin exists
   'POST /setup': all(404),
   'GET /register': ['-', 200, H, H, H, H],
@@ -478,7 +480,8 @@ async function runPass(tc: TestContext, pass: Pass, keys: string[]) {
           const url = key
             .split(' ')[1]!
             .replace(/:(id|token|slug|file)\b/, String(fx.id))
-            .replace(':runId', String(fx.runId ?? ''));
+            .replace(':runId', String(fx.runId ?? ''))
+            .replace(':language', 'ru');
           const was = isRefusal(expected) ? await snapshot() : null;
           const response = await send(pass, actor, key, url, body);
           if (was) assert.deepEqual(await snapshot(), was, `${pass}: ${key} as ${actor} changed the data`);

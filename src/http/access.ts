@@ -6,7 +6,8 @@ import { can } from '../permissions.ts';
 import { isApiRequest, LANGUAGE_COOKIE, readFlash, SESSION_COOKIE } from './context.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const setupExempt = (url: string | undefined) => url === '/setup' || url === '/healthz' || url === '/readyz';
+const setupExempt = (url: string | undefined) =>
+  url === '/setup' || url === '/healthz' || url === '/readyz' || url === '/metrics';
 
 /**
  * Authenticates every request (session cookie or `Authorization: Bearer`), checks CSRF on every
@@ -29,7 +30,8 @@ export function registerAccessHooks(app: FastifyInstance, deps: { auth: AuthServ
 
   app.addHook('onRequest', async (request, reply) => {
     const authorization = request.headers.authorization;
-    if (authorization !== undefined) {
+    // A route that checks its own bearer token (/metrics) is not an API route: its header names no user.
+    if (authorization !== undefined && request.routeOptions.config.apiToken !== false) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       const actor = match?.[1] ? await deps.auth.authenticateApiToken(match[1]) : null;
       if (!actor) throw new AppError('UNAUTHENTICATED', 'The API token is missing, wrong, revoked, or its user is blocked.');
@@ -96,5 +98,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false only for endpoints that authenticate by an unguessable token in the URL (RFC 8058). */
     csrf?: boolean;
+    /** false only for a route that checks `Authorization` itself (/metrics): the header is then no API token. */
+    apiToken?: boolean;
   }
 }

@@ -53,7 +53,7 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
     url: string,
     access: Access,
     handler: Handler,
-    options: { rateLimited?: boolean; csrf?: false } = {},
+    options: { rateLimited?: boolean; csrf?: false; apiToken?: false } = {},
   ) =>
     app.route({
       method,
@@ -63,6 +63,7 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
         access,
         ...(options.rateLimited ? { rateLimit: authLimit } : {}),
         ...(options.csrf === false ? { csrf: false } : {}),
+        ...(options.apiToken === false ? { apiToken: false } : {}),
       },
     });
   const operations: ApiOperation[] = [];
@@ -112,6 +113,7 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
     const ready = await c.isReady();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable' });
   });
+  route('GET', '/metrics', 'public', c.metrics.handler, { apiToken: false }); // 404 without METRICS_TOKEN; its own bearer token
 
   // Pages
   const homePage = async (request: FastifyRequest, reply: FastifyReply) => {

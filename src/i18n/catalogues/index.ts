@@ -3,8 +3,10 @@ import auth from './auth.ts';
 import blog from './blog.ts';
 import cli from './cli.ts';
 import common from './common.ts';
+import hostile from './hostile.ts';
 import mailings from './mailings.ts';
 import messages from './messages.ts';
+import ops from './ops.ts';
 import recipients from './recipients.ts';
 import sending from './sending.ts';
 import stats from './stats.ts';
@@ -24,6 +26,8 @@ export const areas: Record<string, Catalogue> = {
   blog,
   audit,
   cli,
+  ops,
+  hostile,
 };
 
 export const catalogues: Catalogue = {
