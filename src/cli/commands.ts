@@ -6,6 +6,7 @@ import { describePosts } from '../features/blog/blog.cli.ts';
 import { CsvFormatError, type ImportReport, importRecipientsCsv } from '../features/recipients/recipients.csv.ts';
 import { describeStats, type ExportAttemptsOptions, exportAttemptsFile } from '../features/stats/stats.cli.ts';
 import { defaultLanguage, isLanguage, type Language, type Translate, translator } from '../i18n/i18n.ts';
+import { backupCommand } from './backup.ts';
 import { seedDemo } from './seed-demo.ts';
 import { sendDue, sendMailing } from './send.ts';
 
@@ -24,6 +25,7 @@ export type CliCommand = (
   | ({ name: 'export-attempts' } & ExportAttemptsOptions)
   | { name: 'stats'; owner?: string | undefined }
   | { name: 'posts'; all: boolean }
+  | { name: 'backup'; file: string; force: boolean }
 ) & { language?: Language | undefined };
 
 /** Reports how far a long command is: `done` of `total` units (bytes of a file, rows…). */
@@ -34,9 +36,11 @@ export interface CommandResult {
   output: string;
 }
 
-/** The translate function of a command's language (English when it names none or an unknown one). */
-export const translatorOf = (command: CliCommand): Translate =>
-  translator(isLanguage(command.language) ? command.language : defaultLanguage);
+/** A command's language (English when it names none or an unknown one). */
+const languageOf = (command: CliCommand): Language => (isLanguage(command.language) ? command.language : defaultLanguage);
+
+/** The translate function of a command's language. */
+export const translatorOf = (command: CliCommand): Translate => translator(languageOf(command));
 
 const describeError = (error: unknown, t: Translate): CommandResult => {
   if (isAppError(error)) {
@@ -85,6 +89,8 @@ export async function executeCommand(
         return await describeStats(c, command.owner, t);
       case 'posts':
         return await describePosts(c.blog, command.all, t);
+      case 'backup':
+        return await backupCommand(c, { file: command.file, force: command.force }, t, languageOf(command));
     }
   } catch (error) {
     return describeError(error, t);

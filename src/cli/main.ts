@@ -1,4 +1,5 @@
 import 'dotenv/config';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError, Option } from 'commander';
@@ -9,6 +10,7 @@ import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-di
 import { exportThroughTemporaryFile } from '../features/stats/stats.cli.ts';
 import { defaultLanguage, languageOfEnvironment, msg, type Translate, translator } from '../i18n/i18n.ts';
 import { roles } from '../permissions.ts';
+import { postgresRefusal, restoreCommand } from './backup.ts';
 import { translateCommanderText } from './commander-messages.ts';
 import { type CliCommand, type CommandResult, executeCommand, type ProgressListener, translatorOf } from './commands.ts';
 import { forwardCommand } from './control-channel.ts';
@@ -235,6 +237,30 @@ export async function main(argv: string[]): Promise<void> {
     .description(t('print successful and failed attempts and messages sent: everyone’s with the table of users, or one owner’s'))
     .option('--owner <email>', t('only this user’s figures'))
     .action(async (options: { owner?: string }) => finish(await runDatabaseCommand({ name: 'stats', owner: options.owner })));
+
+  program
+    .command('backup')
+    .description(
+      t('write a backup of the embedded database, with the blog’s cover images, to a file (works while `herald start` runs)'),
+    )
+    .argument('<file>', t('the backup file to write'))
+    .option('--force', t('replace the file if it exists'), false)
+    .action(async (file: string, options: { force: boolean }) => {
+      if (config.databaseUrl) return finish({ code: 2, output: t(postgresRefusal) });
+      const target = path.resolve(file);
+      if (!options.force && existsSync(target))
+        return finish({ code: 1, output: t('Error: {{file}} already exists. Add --force to replace it.', { file: target }) });
+      // A server holding the directory has the database open; otherwise there must be one to open.
+      if (!readLiveHolder(config.dataDir) && !existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION')))
+        return finish({ code: 1, output: t('Error: there is no database in {{dir}} to back up.', { dir: config.dataDir }) });
+      return finish(await runDatabaseCommand({ name: 'backup', file: target, force: options.force }));
+    });
+
+  program
+    .command('restore')
+    .description(t('replace the embedded database (and the cover images) with a backup; stop `herald start` first'))
+    .argument('<file>', t('the backup file to restore'))
+    .action(async (file: string) => finish(await restoreCommand(config, path.resolve(file), t, language)));
 
   program
     .command('send')

@@ -27,6 +27,10 @@ export default {
       'Attempts per day, last {{count}} day ({{timeZone}}): successful / failed',
     'Attempts per day, last {{count}} days ({{timeZone}}): successful / failed_other':
       'Attempts per day, last {{count}} days ({{timeZone}}): successful / failed',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._one':
+      '{{count}} migration applied to bring the backup up to this Herald’s schema.',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._other':
+      '{{count}} migrations applied to bring the backup up to this Herald’s schema.',
   },
   ru: {
     // commander's own errors (src/cli/commander-messages.ts)
@@ -205,5 +209,41 @@ export default {
       'Рассылки с наибольшим числом попыток ({{shown}} из {{total}}): успешные / неудачные / отправлено',
     'Mailings: successful / failed / sent': 'Рассылки: успешные / неудачные / отправлено',
     'Users: successful / failed / sent': 'Пользователи: успешные / неудачные / отправлено',
+
+    // herald backup and herald restore (src/cli/backup.ts, src/db/backup.ts)
+    'write a backup of the embedded database, with the blog’s cover images, to a file (works while `herald start` runs)':
+      'записать резервную копию встроенной базы данных вместе с обложками блога в файл (работает и при запущенном `herald start`)',
+    'the backup file to write': 'файл резервной копии, который нужно записать',
+    'replace the file if it exists': 'заменить файл, если он существует',
+    'replace the embedded database (and the cover images) with a backup; stop `herald start` first':
+      'заменить встроенную базу данных (и обложки) резервной копией; сначала остановите `herald start`',
+    'the backup file to restore': 'файл резервной копии, который нужно восстановить',
+    'Error: `herald backup` and `herald restore` serve the embedded database. With DATABASE_URL set, back up PostgreSQL with pg_dump and restore with pg_restore (see docs/OPERATIONS.md).':
+      'Ошибка: `herald backup` и `herald restore` работают со встроенной базой данных. Когда задан DATABASE_URL, делайте резервную копию PostgreSQL с помощью pg_dump и восстанавливайте её с помощью pg_restore (см. docs/OPERATIONS.md).',
+    'Error: {{file}} already exists. Add --force to replace it.':
+      'Ошибка: {{file}} уже существует. Добавьте --force, чтобы заменить его.',
+    'Error: there is no database in {{dir}} to back up.':
+      'Ошибка: в {{dir}} нет базы данных, с которой можно сделать резервную копию.',
+    'Backup written to {{file}} ({{size}} MB).': 'Резервная копия записана в {{file}} ({{size}} МБ).',
+    'Users: {{users}}, recipients: {{recipients}}, mailings: {{mailings}}, cover images: {{covers}}.':
+      'Пользователей: {{users}}, получателей: {{recipients}}, рассылок: {{mailings}}, обложек: {{covers}}.',
+    'Restored {{file}}, made {{createdAt}} (UTC).': 'Восстановлена резервная копия {{file}}, сделанная {{createdAt}} (UTC).',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._one':
+      '{{count}} миграция применена, чтобы привести резервную копию к схеме этой версии Herald.',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._few':
+      '{{count}} миграции применены, чтобы привести резервную копию к схеме этой версии Herald.',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._many':
+      '{{count}} миграций применено, чтобы привести резервную копию к схеме этой версии Herald.',
+    '{{count}} migrations applied to bring the backup up to this Herald’s schema._other':
+      '{{count}} миграции применено, чтобы привести резервную копию к схеме этой версии Herald.',
+    'Error: the data directory is in use by PID {{pid}} ({{command}}). Stop it before restoring: a restore replaces the database it has open.':
+      'Ошибка: каталог данных занят процессом PID {{pid}} ({{command}}). Остановите его перед восстановлением: восстановление заменяет открытую им базу данных.',
+    'Error: {{file}} is not a Herald backup.': 'Ошибка: {{file}} не является резервной копией Herald.',
+    'Error: the backup {{file}} is damaged: its part {{part}} is missing, cut short or altered.':
+      'Ошибка: резервная копия {{file}} повреждена: её часть {{part}} отсутствует, обрезана или изменена.',
+    'Error: {{file}} was made by a newer Herald (schema version {{found}}; this one knows up to {{known}}). Upgrade Herald, then restore.':
+      'Ошибка: {{file}} сделана более новой версией Herald (версия схемы {{found}}; эта версия знает до {{known}}). Обновите Herald, затем восстанавливайте.',
+    'Error: the database in {{file}} could not be opened ({{reason}}). Nothing was changed.':
+      'Ошибка: не удалось открыть базу данных из {{file}} ({{reason}}). Ничего не изменено.',
   },
 } satisfies Catalogue;
