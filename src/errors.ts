@@ -27,6 +27,7 @@ export const errorStatus = {
   SETUP_DONE: 404,
   RATE_LIMITED: 429,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
 } as const;

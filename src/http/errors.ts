@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, isAppError } from '../errors.ts';
-import { english, msg } from '../i18n/i18n.ts';
+import { english, msg, pickLanguage } from '../i18n/i18n.ts';
 import { ErrorPage } from '../views/error-page.tsx';
 import { isApiRequest, pageContext, sendPage } from './context.ts';
 
@@ -47,6 +47,25 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
     error.status,
   );
 }
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any hook runs, such as a URL whose
+ * percent-encoding does not decode (`/recipients/%E0%A4%A`), answered like every other 400
+ * instead of with Fastify's own JSON.
+ */
+export const frameworkErrors = (devMailbox: boolean) => (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  // No hook has run yet: the browser's language is all there is to go by.
+  request.language = pickLanguage({ acceptLanguage: request.headers['accept-language'] });
+  return sendError(
+    request,
+    reply,
+    // A path parameter over the router's maxParamLength keeps its 414.
+    error.statusCode === 414
+      ? new AppError('URI_TOO_LONG', msg('The address is too long.'))
+      : new AppError('BAD_REQUEST', msg('The address is not valid.')),
+    devMailbox,
+  );
+};
 
 export function registerErrorHandlers(app: FastifyInstance, devMailbox: boolean) {
   app.setErrorHandler((raw: FastifyError, request, reply) => {

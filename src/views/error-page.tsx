@@ -8,6 +8,7 @@ const titles: Record<number, string> = {
   404: msg('Not found'),
   410: msg('Link expired'),
   413: msg('Too large'),
+  414: msg('Address too long'),
   415: msg('Unsupported content'),
   422: msg('Check your input'),
   429: msg('Too many requests'),

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { JobQueue } from '../../lib/jobs.ts';
+import { subjectHeader } from '../sending/mime.ts';
 import type { MailRepository } from './mail.repository.ts';
 
 /** A transactional e-mail (confirmation, password reset): one recipient, text and HTML. */
@@ -44,7 +45,9 @@ export function createSmtpTransport(options: {
     async deliver(mail) {
       await (await open()).sendMail({
         to: mail.to,
-        subject: mail.subject,
+        // Written as a mailing's subject is: nodemailer leaves ASCII text as it is, so a subject
+        // that looks like an encoded-word (`=?UTF-8?B?…?=`) would be decoded by the reader's client.
+        headers: { Subject: { prepared: true, value: subjectHeader(mail.subject).slice('Subject:'.length).trimStart() } },
         text: mail.text,
         ...(mail.html ? { html: mail.html } : {}),
       });

@@ -130,7 +130,7 @@ function foldAtSpaces(line: string, nameLength: number): string | null {
 }
 
 /** `Subject:` as written when it is plain and foldable, else as encoded-words. */
-function subjectHeader(subject: string): string {
+export function subjectHeader(subject: string): string {
   if (subject === '') return 'Subject:';
   const plain = isPlainText(subject) ? foldAtSpaces(`Subject: ${subject}`, 'Subject'.length) : null;
   return plain ?? `Subject: ${encodedWords(subject, LINE - 'Subject: '.length).join(`${CRLF} `)}`;
