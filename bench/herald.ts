@@ -89,7 +89,7 @@ async function deliveryStates(databaseUrl: string | undefined, runId: number | u
 }
 
 /** Throws when the sink has counted nothing new for STALL_SECONDS; call once a second. */
-function stallWatch(sink: Sink) {
+export function stallWatch(sink: Sink) {
   let last = sink.messages();
   let since = Date.now();
   return (): boolean => {
@@ -101,7 +101,8 @@ function stallWatch(sink: Sink) {
   };
 }
 
-async function describeHang(p: HeraldProcess, what: string, databaseUrl?: string, runId?: number): Promise<Error> {
+/** The error for a run that stopped making progress: the process's memory and last output, and the run's deliveries. */
+export async function describeHang(p: HeraldProcess, what: string, databaseUrl?: string, runId?: number): Promise<Error> {
   const memory = p.memory();
   const states = await deliveryStates(databaseUrl, runId);
   return new Error(
@@ -177,6 +178,26 @@ export async function measureMaterialise(
   return done.result;
 }
 
+/**
+ * A finished run as Herald recorded it: its counts, and the seconds from its first attempt to its
+ * `finished_at` (the rate of the sending itself, without creating the run).
+ */
+export async function finishedRun(
+  db: pg.Client,
+  runId: number,
+): Promise<{ sent: number; failed: number; unknown: number; seconds: number }> {
+  const [row] = (
+    await db.query<{ sent: number; failed: number; unknown: number; seconds: number }>(
+      `SELECT r.sent, r.failed, r.unknown,
+              extract(epoch FROM r.finished_at - (SELECT min(attempted_at) FROM attempts WHERE run_id = r.id))::float AS seconds
+       FROM runs r WHERE r.id = $1`,
+      [runId],
+    )
+  ).rows;
+  if (!row || !(row.seconds > 0)) throw new Error(`run ${runId} finished without a measurable attempt`);
+  return row;
+}
+
 export interface WorkerRun {
   sent: number;
   failed: number;
@@ -243,16 +264,8 @@ export async function sendWithWorker(
   // The peak is read before the worker stops: afterwards there is no /proc entry to read.
   peakKb = p.memory()?.peakKb ?? peakKb;
   await p.stop();
-  const [row] = (
-    await db.query<{ sent: number; failed: number; unknown: number; seconds: number }>(
-      `SELECT r.sent, r.failed, r.unknown,
-              extract(epoch FROM r.finished_at - (SELECT min(attempted_at) FROM attempts WHERE run_id = r.id))::float AS seconds
-       FROM runs r WHERE r.id = $1`,
-      [run.runId],
-    )
-  ).rows;
+  const row = await finishedRun(db, run.runId);
   await disconnect();
-  if (!row || !(row.seconds > 0)) throw new Error(`run ${run.runId} finished without a measurable attempt`);
   const sinkCounted = (await waitForCount(sink, sinkBefore + row.sent, 5000)) - sinkBefore;
   return { ...row, rate: row.sent / row.seconds, peakKb, rssAlong, sinkCounted };
 }

@@ -2,7 +2,8 @@
  * The load of `npm run bench:web`: autocannon's programmatic API, the same settings for every
  * target (the hello-world ceiling and each Herald page), and what a run is reduced to.
  */
-import autocannon from 'autocannon';
+import autocannon, { type Result } from 'autocannon';
+import type { Cleanup } from './cleanup.ts';
 
 export interface LoadSettings {
   connections: number;
@@ -57,7 +58,11 @@ export async function measureLoad(
     await settle();
   }
   const result = await run(url, settings.connections, settings.seconds, headers);
-  const settleSeconds = await settle();
+  return summarise(result, await settle());
+}
+
+/** What one autocannon run is reduced to. */
+function summarise(result: Result, settleSeconds: number): LoadResult {
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -68,6 +73,80 @@ export async function measureLoad(
     errors: result.errors - result.timeouts,
     timeouts: result.timeouts,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stat]) => [code, stat.count])),
+    settleSeconds,
+  };
+}
+
+export interface LoadTarget {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface MixedLoadResult {
+  /** One autocannon run per target, in the order given. */
+  targets: LoadResult[];
+  /** The targets' rates added up. */
+  requestsPerSecond: number;
+  /** Latencies of every response of every target (autocannon's own histograms cannot be merged). */
+  p50: number;
+  p99: number;
+  max: number;
+  /** When the load started and ended (performance.now()). */
+  startedAt: number;
+  endedAt: number;
+  settleSeconds: number;
+}
+
+/** `total` split into `parts` whole numbers as even as can be, the larger ones first. */
+const share = (total: number, parts: number, index: number) => Math.floor(total / parts) + (index < total % parts ? 1 : 0);
+
+/** The value below which `fraction` of the sorted `values` lie (nearest rank). */
+const percentile = (sorted: number[], fraction: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))] ?? 0;
+
+/**
+ * Drives all `targets` at once for `seconds`: one autocannon instance per target, all in this
+ * process, sharing `connections` keep-alive connections (split evenly), no warm-up. Each target
+ * keeps its own figures; the latencies of all responses are also gathered for the figures of the
+ * load as a whole. Ctrl-C stops the instances (the cleanup). `settle` then waits for the
+ * requests left in flight, as `measureLoad` does.
+ */
+export async function measureMixedLoad(
+  cleanup: Cleanup,
+  targets: LoadTarget[],
+  options: { connections: number; seconds: number },
+  settle: Settle,
+): Promise<MixedLoadResult> {
+  if (options.connections < targets.length) throw new Error(`${targets.length} targets need at least as many connections`);
+  const latencies: number[] = [];
+  const startedAt = performance.now();
+  const instances = targets.map((target, index) => {
+    const instance = autocannon({
+      url: target.url,
+      headers: target.headers,
+      connections: share(options.connections, targets.length, index),
+      duration: options.seconds,
+      timeout: REQUEST_TIMEOUT_SECONDS,
+    });
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    return instance;
+  });
+  const stop = cleanup.add('autocannon', () => {
+    for (const instance of instances) instance.stop();
+  });
+  const results = await Promise.all(instances);
+  const endedAt = performance.now();
+  await stop();
+  const settleSeconds = await settle();
+  latencies.sort((a, b) => a - b);
+  return {
+    targets: results.map((result) => summarise(result, settleSeconds)),
+    requestsPerSecond: results.reduce((sum, result) => sum + result.requests.average, 0),
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies.at(-1) ?? 0,
+    startedAt,
+    endedAt,
     settleSeconds,
   };
 }

@@ -2,9 +2,9 @@
  * The Herald processes the benchmark starts (bench/measure.ts jobs and `herald worker`), watched
  * from outside: their reports on stdout, their last words on stderr, their memory in /proc.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Cleanup } from './cleanup.ts';
 import type { BenchEvent } from './measure.ts';
@@ -16,6 +16,33 @@ export const MEASURE_SCRIPT = path.join(root, 'bench/measure.ts');
 /** tsx by absolute location, with the project's tsconfig (JSX): the processes run outside the project folder. */
 const TSX_LOADER = import.meta.resolve('tsx');
 const TSCONFIG = path.join(root, 'tsconfig.json');
+
+/** The newest modification time of the sources the build compiles, as bin/herald.js reckons it. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(file));
+    else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/ was built after the last change to src/: `bin/herald.js` runs it, not the sources. */
+export const builtIsFresh = () =>
+  existsSync(path.join(root, 'dist/.built')) &&
+  statSync(path.join(root, 'dist/.built')).mtimeMs >= newestSource(path.join(root, 'src'));
+
+/**
+ * Builds dist/ as `npm ci` does, so `herald …` runs compiled, as deployed. An up-to-date dist/ is
+ * left alone: rebuilding removes it first, under the feet of any other Herald process starting on
+ * this checkout meanwhile. Returns null when dist/ is fresh, or the build's output when it failed.
+ */
+export function buildDist(): string | null {
+  if (builtIsFresh()) return null;
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { encoding: 'utf8' });
+  return result.status === 0 ? null : `${result.stdout}${result.stderr}`;
+}
 
 /** Keep this much of a child's output, for the report when something goes wrong. */
 const KEEP_CHARS = 20_000;

@@ -76,6 +76,16 @@ export function renderTable(rows: Row[]): string {
   return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
+/** A whole number from the environment (at least `min`), or the default; anything else stops the benchmark before it starts. */
+export function countFromEnv(name: string, fallback: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= min) return value;
+  process.stderr.write(`${name} must be a whole number of at least ${min}, not ${JSON.stringify(raw)}.\n`);
+  process.exit(2);
+}
+
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export const int = (n: number) => grouped.format(n);
 export const rate = (n: number) => `${grouped.format(n)} msg/s`;

@@ -21,17 +21,7 @@ import {
 import type { MaterialiseMeasurement } from './measure.ts';
 import { newsletterBody } from './newsletter.ts';
 import { runSmtpSource, type Sink, type SourceResult, startSink } from './postfix.ts';
-import { describeMachine, int, machineInfo, megabytes, type Row, rate, renderTable, seconds } from './report.ts';
-
-/** A whole number of at least 1 from the environment, or the default; anything else stops the benchmark before it starts. */
-function countFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= 1) return value;
-  process.stderr.write(`${name} must be a whole number of at least 1, not ${JSON.stringify(raw)}.\n`);
-  process.exit(2);
-}
+import { countFromEnv, describeMachine, int, machineInfo, megabytes, type Row, rate, renderTable, seconds } from './report.ts';
 
 /**
  * The Markdown body's size. 1,500 bytes make an e-mail of about 5.3 KB on the wire (a text and an

@@ -37,6 +37,10 @@ export interface HeraldSite {
   sessionCookie: string;
   /** A personal API token of that user. */
   apiToken: string;
+  /** The mailing of all the recipients (`seedMailing`'s; its duplicates are not counted here). */
+  mailingId: number;
+  /** With `split`: the `herald worker` next to `herald web` (`process`). */
+  worker?: HeraldProcess;
 }
 
 /**
@@ -63,7 +67,7 @@ async function seed(env: Record<string, string>, recipients: number) {
     // land in the middle of a measurement, and the planner has statistics from the first request.
     // PGlite has no autovacuum, so its tables stay as a real embedded install's are.
     if (c.config.databaseUrl) await c.db.execute(sql`VACUUM ANALYZE`);
-    return { email: seeded.owner.email, apiToken: token, mailings: 1 + EXTRA_MAILINGS };
+    return { email: seeded.owner.email, apiToken: token, mailings: 1 + EXTRA_MAILINGS, mailingId: seeded.mailingId };
   } finally {
     await c.close();
   }
@@ -107,16 +111,18 @@ export async function logIn(baseUrl: string, email: string, password = PASSWORD)
 /**
  * Seeds a fresh database (PostgreSQL at `databaseUrl`, or PGlite in a new DATA_DIR) and starts
  * `herald start` on it, listening on a free loopback port, then logs the recipients' owner in.
+ * With `split` (PostgreSQL only) it starts Herald as deployed in two processes instead:
+ * `herald web` and `herald worker`, sending to `smtpUrl`.
  */
 export async function startHerald(
   cleanup: Cleanup,
-  options: { recipients: number; databaseUrl?: string; nodeFlags?: string[] },
+  options: { recipients: number; databaseUrl?: string; nodeFlags?: string[]; smtpUrl?: string; split?: boolean },
 ): Promise<HeraldSite> {
   const dataDir = tempDir(cleanup, options.databaseUrl ? 'web-pg' : 'web-pglite');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  // Nothing listens there: no e-mail is due while the benchmark runs, and none must leave.
-  const smtpUrl = `smtp://127.0.0.1:${await freePort()}`;
+  // By default nothing listens there: no e-mail is due while the benchmark runs, and none must leave.
+  const smtpUrl = options.smtpUrl ?? `smtp://127.0.0.1:${await freePort()}`;
   const env = {
     ...heraldEnv({ dataDir, smtpUrl, databaseUrl: options.databaseUrl }),
     HOST: '127.0.0.1',
@@ -127,8 +133,11 @@ export async function startHerald(
   const started = performance.now();
   const seeded = await seed(env, options.recipients);
   const seedSeconds = (performance.now() - started) / 1000;
-  const p = startHeraldProcess(cleanup, [...(options.nodeFlags ?? []), HERALD_BIN, 'start'], env, dataDir);
+  const flags = options.nodeFlags ?? [];
+  const p = startHeraldProcess(cleanup, [...flags, HERALD_BIN, options.split ? 'web' : 'start'], env, dataDir);
+  const worker = options.split ? startHeraldProcess(cleanup, [...flags, HERALD_BIN, 'worker'], env, dataDir) : undefined;
   await waitUntilServing(`${url}/readyz`, p);
+  if (worker?.exited()) throw new Error(`herald worker exited with ${await worker.exit}:\n${worker.logTail()}`);
   const sessionCookie = await logIn(url, seeded.email);
   return {
     url,
@@ -138,6 +147,8 @@ export async function startHerald(
     seedSeconds,
     sessionCookie,
     apiToken: seeded.apiToken,
+    mailingId: seeded.mailingId,
+    ...(worker ? { worker } : {}),
   };
 }
 

@@ -6,24 +6,12 @@
  * the hello-world run in processes of their own; this process seeds, then drives autocannon.
  * See bench/README.md for the knobs and the figures.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { createDatabase, startPostgres } from '../test/support/postgres.ts';
 import { type Cleanup, runBenchmark } from './cleanup.ts';
 import { correct, type LoadResult, type LoadSettings, measureLoad, probe, REQUEST_TIMEOUT_SECONDS, settleAt } from './load.ts';
-import { describeMachine, int, machineInfo, megabytes, type Row, renderTable, seconds } from './report.ts';
+import { buildDist, builtIsFresh } from './processes.ts';
+import { countFromEnv, describeMachine, int, machineInfo, megabytes, type Row, renderTable, seconds } from './report.ts';
 import { type HeraldSite, HTTP_LIMITS, startHello, startHerald } from './web-herald.ts';
-
-/** A whole number from the environment (at least `min`), or the default; anything else stops the benchmark before it starts. */
-function countFromEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= min) return value;
-  process.stderr.write(`${name} must be a whole number of at least ${min}, not ${JSON.stringify(raw)}.\n`);
-  process.exit(2);
-}
 
 const load: LoadSettings = {
   connections: countFromEnv('BENCH_WEB_CONNECTIONS', 50),
@@ -41,33 +29,11 @@ const TARGETS = { homeRatio: 0.3, p99Ms: 25 };
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const reqs = (n: number) => `${int(n)} req/s`;
 
-const root = path.resolve(import.meta.dirname, '..');
-
-/** The newest modification time of the sources the build compiles, as bin/herald.js reckons it. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(file));
-    else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) newest = Math.max(newest, statSync(file).mtimeMs);
-  }
-  return newest;
-}
-
-const builtIsFresh = () =>
-  existsSync(path.join(root, 'dist/.built')) &&
-  statSync(path.join(root, 'dist/.built')).mtimeMs >= newestSource(path.join(root, 'src'));
-
-/**
- * Builds dist/ as `npm ci` does, so `herald start` runs compiled, as deployed; if that fails Herald
- * runs its sources. An up-to-date dist/ is left alone: rebuilding removes it first, under the feet
- * of any other Herald process starting on this checkout meanwhile.
- */
+/** Builds dist/ unless it is up to date, so `herald start` runs compiled, as deployed; if that fails Herald runs its sources. */
 function build(): boolean {
-  if (builtIsFresh()) return true;
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { encoding: 'utf8' });
-  if (result.status !== 0) say(`npm run build failed, so Herald runs its sources through tsx:\n${result.stdout}${result.stderr}`);
-  return result.status === 0;
+  const failure = buildDist();
+  if (failure !== null) say(`npm run build failed, so Herald runs its sources through tsx:\n${failure}`);
+  return failure === null;
 }
 
 interface Target {
