@@ -48,6 +48,9 @@ async function runSuite(label: string, files: string[], env: NodeJS.ProcessEnv =
       '--import',
       'tsx',
       '--test',
+      // Two files at a time: many tests wait (on processes, SMTP retries, a 30 s outage), and one
+      // at a time (Node's default on a 2-core machine) made the suite outgrow CI's half hour.
+      `--test-concurrency=${process.env.HERALD_TEST_CONCURRENCY ?? 2}`,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',

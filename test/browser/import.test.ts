@@ -41,7 +41,7 @@ test('a CSV upload through the page (with its progress script) ends on the repor
     // The script uploaded it (the page never navigated to the form's action URL, which carries the token).
     assert.equal(new URL(page.url()).search, '');
     const report = (await page.locator('#import-report').textContent()) ?? '';
-    assert.match(report, /20001 rows read: 20000 imported, 0 duplicates skipped, 1 invalid rows skipped/);
+    assert.match(report, /20,001 rows read: 20,000 imported, 0 duplicates skipped, 1 invalid row skipped\./);
     assert.match(report, /Line 20002: Enter a valid e-mail address/);
     assert.equal(
       (

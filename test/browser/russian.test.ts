@@ -18,7 +18,21 @@ before(async () => {
 after(() => stopBrowserAndApp({ browser, t }));
 
 /** Words that read the same in Russian pages: the product's name, units and formats. */
-const sameInRussian = new Set(['Herald', 'English', 'API', 'CSV', 'UTC', 'SMTP', 'DKIM', 'Markdown', 'HTML', 'Atom', 'Mustache', 'Cron', 'cron']);
+const sameInRussian = new Set([
+  'Herald',
+  'English',
+  'API',
+  'CSV',
+  'UTC',
+  'SMTP',
+  'DKIM',
+  'Markdown',
+  'HTML',
+  'Atom',
+  'Mustache',
+  'Cron',
+  'cron',
+]);
 
 /**
  * The English words a reader meets on the page: its visible text and the texts a screen reader
