@@ -30,6 +30,7 @@ const settings = {
   connections: countFromEnv('BENCH_LOAD_CONNECTIONS', 100),
   seconds: countFromEnv('BENCH_LOAD_SECONDS', 60),
   recipients: countFromEnv('BENCH_LOAD_RECIPIENTS', 50_000),
+  warmupSeconds: countFromEnv('BENCH_LOAD_WARMUP_SECONDS', 10, 0),
 };
 
 /**
@@ -161,6 +162,16 @@ function describeTarget(r: LoadResult): string {
 
 const errorsOf = (r: LoadResult) => r.non2xx + r.errors + r.timeouts;
 
+/**
+ * The run must still be sending when the load ends: unless SEND_RATE_PER_SECOND is given, the
+ * sender is paced so the recipients last one and a half times the load (a deployed Herald is
+ * paced too; its default is 100 msg/s). The rate then shows whether the sender keeps its pace
+ * while the pages are loaded.
+ */
+if (process.env.SEND_RATE_PER_SECOND === undefined) {
+  process.env.SEND_RATE_PER_SECOND = String(Math.ceil(settings.recipients / (settings.seconds * 1.5)));
+}
+
 async function main(cleanup: Cleanup): Promise<void> {
   const machine = machineInfo();
   say(`Herald web-under-sending benchmark\n${describeMachine(machine)}`);
@@ -169,7 +180,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const knobs = Object.entries({ ...tuning(), ...HTTP_LIMITS }).map(([k, v]) => `${k}=${v}`);
   say(
     `${int(settings.recipients)} recipients; autocannon, ${settings.connections} connections split over ${TARGETS.length} targets, ` +
-      `${settings.seconds} s, no warm-up\nHerald: \`herald web\` + \`herald worker\` (compiled dist/, LOG_LEVEL=warn, no REDIS_URL); ${knobs.join(' ')}`,
+      `${settings.seconds} s after ${settings.warmupSeconds} s of warm-up on the pages\nHerald: \`herald web\` + \`herald worker\` (compiled dist/, LOG_LEVEL=warn, no REDIS_URL); ${knobs.join(' ')}`,
   );
 
   const sink = await startSink(cleanup);
@@ -197,6 +208,17 @@ async function main(cleanup: Cleanup): Promise<void> {
   };
   const checked = [];
   for (const target of TARGETS.slice(0, 3)) checked.push(await check(target, 0));
+
+  // A warm-up load on the pages first: a process sizes its heap for 100 concurrent requests once,
+  // so "before" is read after it, and growth across the measured load is what a leak would show.
+  if (settings.warmupSeconds > 0) {
+    await measureMixedLoad(
+      cleanup,
+      TARGETS.slice(0, 3).map((target) => ({ url: `${site.url}${target.path(site, 0)}`, headers: target.headers(site) })),
+      { connections: settings.connections, seconds: settings.warmupSeconds },
+      () => settleAt(`${site.url}/readyz`),
+    );
+  }
 
   const sinkBefore = sink.messages();
   const sendAt = performance.now();
