@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { PASSWORD, uniqueEmail } from '../support/accounts.ts';
 import { type ServedApp, startBrowserAndApp, stopBrowserAndApp } from '../support/browser.ts';
+import { sameInEveryLanguage } from '../support/i18n-scan.ts';
 import { linkIn } from '../support/smtp.ts';
 
 // Every step waits for pages and mails, never for a fixed time; this only bounds a hang.
@@ -16,23 +17,6 @@ before(async () => {
 });
 
 after(() => stopBrowserAndApp({ browser, t }));
-
-/** Words that read the same in Russian pages: the product's name, units and formats. */
-const sameInRussian = new Set([
-  'Herald',
-  'English',
-  'API',
-  'CSV',
-  'UTC',
-  'SMTP',
-  'DKIM',
-  'Markdown',
-  'HTML',
-  'Atom',
-  'Mustache',
-  'Cron',
-  'cron',
-]);
 
 /**
  * The English words a reader meets on the page: its visible text and the texts a screen reader
@@ -66,7 +50,7 @@ async function englishOn(page: Page, typed: string[]): Promise<string[]> {
     .replace(/https?:\/\/\S+/g, ' ')
     .replace(/\{\{\s*\w+\s*\}\}/g, ' ');
   const words = text.match(/[A-Za-z]{2,}/g) ?? [];
-  return [...new Set(words.filter((word) => !sameInRussian.has(word)))];
+  return [...new Set(words.filter((word) => !sameInEveryLanguage.has(word)))];
 }
 
 async function expectRussian(page: Page, typed: string[]) {

@@ -26,8 +26,11 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
-/** Words that read the same in both languages: names, abbreviations, formats. */
-const sameInEveryLanguage = new Set([
+/** Words that read the same in both languages: names, abbreviations, formats (also the browser walk's allow-list). */
+export const sameInEveryLanguage: ReadonlySet<string> = new Set([
+  'Cron',
+  'cron',
+  'Mustache',
   'Herald',
   'English',
   'API',
