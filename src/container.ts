@@ -4,41 +4,19 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type DatabaseHandle, openDatabase, queryRows, runMigrations } from './db/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
-import { createAuditRepository } from './features/audit/audit.repository.ts';
-import { createAuditService } from './features/audit/audit.service.ts';
-import { createAuthRepository } from './features/auth/auth.repository.ts';
-import { createAuthService } from './features/auth/auth.service.ts';
-import { createBlogRepository } from './features/blog/blog.repository.ts';
-import { createBlogService } from './features/blog/blog.service.ts';
-import { createCoverStore } from './features/blog/covers.ts';
 import { createMailRepository } from './features/mail/mail.repository.ts';
 import { createDevMailboxTransport, createMailService, createSmtpTransport } from './features/mail/mail.service.ts';
-import { createMailingsRepository } from './features/mailings/mailings.repository.ts';
-import { createMailingsService } from './features/mailings/mailings.service.ts';
-import { createMessagesRepository } from './features/messages/messages.repository.ts';
-import { createMessagesService } from './features/messages/messages.service.ts';
-import { createRecipientsRepository } from './features/recipients/recipients.repository.ts';
-import { createRecipientsService } from './features/recipients/recipients.service.ts';
 import { createDevMailboxMessenger, createNodemailerMessenger, createSmtpMessenger } from './features/sending/messenger.ts';
 import { compileMime, parseMailbox } from './features/sending/mime.ts';
 import { domainOf } from './features/sending/pacer.ts';
 import { createScheduler } from './features/sending/scheduler.ts';
 import { createSender } from './features/sending/sender.ts';
 import { createSendingRepository } from './features/sending/sending.repository.ts';
-import { createSendingService } from './features/sending/sending.service.ts';
-import { createSendingFiguresRepository } from './features/sending/sending-figures.repository.ts';
 import { createUnsubscribeTokens } from './features/sending/unsubscribe-token.ts';
-import { createStatsRepository } from './features/stats/stats.repository.ts';
-import { createStatsService } from './features/stats/stats.service.ts';
-import { createOversightService } from './features/users/oversight.service.ts';
-import { createUsersRepository } from './features/users/users.repository.ts';
-import { createUsersService } from './features/users/users.service.ts';
 import { type Cache, createMemoryCache, createRedisCache, invalidateOwner, POSTS } from './lib/cache.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createJobQueue } from './lib/jobs.ts';
 import { createLogger } from './lib/logger.ts';
-import { createMetrics } from './lib/metrics.ts';
-import { createMemoryThrottle, createRedisThrottle } from './lib/throttle.ts';
 
 export interface ContainerOptions {
   /** `memory://` keeps PGlite in memory (tests); otherwise PGlite lives in DATA_DIR/pgdata. */
@@ -52,10 +30,89 @@ export interface ContainerOptions {
 }
 
 /**
- * The composition root: builds the database, mail, clock, job queue and services once and hands
- * them down. Tests build it with PGlite in memory and a local SMTP server.
+ * The modules of the services that only pages and one-off commands use. They are loaded here, on
+ * demand, so that `herald worker` (the sending core alone) never holds them in memory.
  */
-export async function createContainer(config: Config, options: ContainerOptions = {}) {
+async function loadServiceModules() {
+  const [
+    { createAuditRepository },
+    { createAuditService },
+    { createAuthRepository },
+    { createAuthService },
+    { createBlogRepository },
+    { createBlogService },
+    { createCoverStore },
+    { createMailingsRepository },
+    { createMailingsService },
+    { createMessagesRepository },
+    { createMessagesService },
+    { createRecipientsRepository },
+    { createRecipientsService },
+    { createSendingService },
+    { createSendingFiguresRepository },
+    { createStatsRepository },
+    { createStatsService },
+    { createOversightService },
+    { createUsersRepository },
+    { createUsersService },
+    { createMetrics },
+    { createMemoryThrottle, createRedisThrottle },
+  ] = await Promise.all([
+    import('./features/audit/audit.repository.ts'),
+    import('./features/audit/audit.service.ts'),
+    import('./features/auth/auth.repository.ts'),
+    import('./features/auth/auth.service.ts'),
+    import('./features/blog/blog.repository.ts'),
+    import('./features/blog/blog.service.ts'),
+    import('./features/blog/covers.ts'),
+    import('./features/mailings/mailings.repository.ts'),
+    import('./features/mailings/mailings.service.ts'),
+    import('./features/messages/messages.repository.ts'),
+    import('./features/messages/messages.service.ts'),
+    import('./features/recipients/recipients.repository.ts'),
+    import('./features/recipients/recipients.service.ts'),
+    import('./features/sending/sending.service.ts'),
+    import('./features/sending/sending-figures.repository.ts'),
+    import('./features/stats/stats.repository.ts'),
+    import('./features/stats/stats.service.ts'),
+    import('./features/users/oversight.service.ts'),
+    import('./features/users/users.repository.ts'),
+    import('./features/users/users.service.ts'),
+    import('./lib/metrics.ts'),
+    import('./lib/throttle.ts'),
+  ]);
+  return {
+    createAuditRepository,
+    createAuditService,
+    createAuthRepository,
+    createAuthService,
+    createBlogRepository,
+    createBlogService,
+    createCoverStore,
+    createMailingsRepository,
+    createMailingsService,
+    createMessagesRepository,
+    createMessagesService,
+    createRecipientsRepository,
+    createRecipientsService,
+    createSendingService,
+    createSendingFiguresRepository,
+    createStatsRepository,
+    createStatsService,
+    createOversightService,
+    createUsersRepository,
+    createUsersService,
+    createMetrics,
+    createMemoryThrottle,
+    createRedisThrottle,
+  };
+}
+
+/**
+ * The sending core: the database, cache, clock, job queue, transactional mail, the scheduler and
+ * the sender. `herald worker` runs on this alone; `createContainer` adds the other services.
+ */
+export async function createSendingCore(config: Config, options: ContainerOptions = {}) {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const pgliteDir = options.pgliteDir ?? path.join(config.dataDir, 'pgdata');
@@ -77,11 +134,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
   const cache: Cache = redis ? createRedisCache(redis, logger) : createMemoryCache();
   /** Called by services after every write to an owner's data, before they answer. */
   const invalidate = (ownerId: number) => invalidateOwner(cache, ownerId);
-  const loginThrottle = (name: string) => {
-    const memory = createMemoryThrottle(config.login.windowSeconds, clock);
-    if (!redis) return memory;
-    return createRedisThrottle({ redis, name, windowSeconds: config.login.windowSeconds, clock, fallback: memory, logger });
-  };
 
   const jobs = createJobQueue(database, logger);
   const mailRepository = createMailRepository(db);
@@ -89,36 +141,6 @@ export async function createContainer(config: Config, options: ContainerOptions 
     ? createSmtpTransport({ smtpUrl: config.smtpUrl, from: config.mailFrom, dkim: config.dkim })
     : createDevMailboxTransport(mailRepository, logger);
   const mail = createMailService({ jobs, transport, logger });
-
-  const audit = createAuditService({ repository: createAuditRepository(db) });
-  const usersRepository = createUsersRepository(db);
-  const users = createUsersService({ repository: usersRepository, audit, clock });
-  const auth = createAuthService({
-    config,
-    users: usersRepository,
-    repository: createAuthRepository(db),
-    mail,
-    audit,
-    clock,
-    failuresByAddress: loginThrottle('login-address'),
-    failuresByIp: loginThrottle('login-ip'),
-    logger,
-  });
-  const oversight = createOversightService({
-    users: usersRepository,
-    roles: users,
-    auth,
-    audit,
-    clock,
-    // Their recipients and mailings left everyone's figures and totals; their posts lost their author.
-    deleted: async (userId) => {
-      await invalidate(userId);
-      await cache.bump(POSTS);
-    },
-  });
-
-  const recipients = createRecipientsService({ repository: createRecipientsRepository(db), clock, invalidate, cache });
-  const mailings = createMailingsService({ repository: createMailingsRepository(db), audit, clock, cache, invalidate });
 
   const sendingRepository = createSendingRepository(db);
   const unsubscribeTokens = createUnsubscribeTokens(config.secretKey);
@@ -151,33 +173,16 @@ export async function createContainer(config: Config, options: ContainerOptions 
     catchUpMaxAgeHours: config.sending.catchUpMaxAgeHours,
     onRun: () => sender.wake(),
   });
-  const sending = createSendingService({
-    repository: sendingRepository,
-    mailings,
-    tokens: unsubscribeTokens,
-    clock,
-    wakeSender: () => sender.wake(),
-    invalidate,
-  });
-  const stats = createStatsService({
-    repository: createStatsRepository(db),
-    clock,
-    cache,
-    // Days are counted in the viewer's time zone; the CLI's operator (no account) counts in UTC.
-    timeZoneOf: async (actor) => (actor.userId > 0 ? (await users.getProfile(actor)).timeZone : 'UTC'),
-  });
-  // Figures that cover the whole instance come from the database, so every web process reports the same.
-  const figures = createSendingFiguresRepository(db);
-  const metrics = createMetrics({ token: config.metricsToken, readFigures: () => figures.read(), logger });
   let schedulerTimer: NodeJS.Timeout | undefined;
-  const messages = createMessagesService({ repository: createMessagesRepository(db), mail, clock, baseUrl: config.baseUrl });
-  const blog = createBlogService({
-    repository: createBlogRepository(db),
-    covers: createCoverStore(path.join(config.uploadDir, 'covers')),
-    audit,
-    clock,
-    cache,
-  });
+
+  /** The scheduler (a pass now and every 30 seconds) and the sender. */
+  async function startSending(): Promise<void> {
+    const pass = () => scheduler.runDue().catch((error) => logger.error({ err: error }, 'scheduler pass failed'));
+    await pass();
+    schedulerTimer = setInterval(pass, 30_000);
+    schedulerTimer.unref();
+    sender.start();
+  }
 
   let closed = false;
   return {
@@ -188,22 +193,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
     db,
     redis,
     cache,
+    invalidate,
     jobs,
     mail,
     mailRepository,
-    audit,
-    users,
-    oversight,
-    auth,
-    recipients,
-    mailings,
-    sending,
+    sendingRepository,
+    unsubscribeTokens,
     sender,
     scheduler,
-    messages,
-    blog,
-    stats,
-    metrics,
 
     /** True while the database answers. */
     async isReady(): Promise<boolean> {
@@ -216,21 +213,14 @@ export async function createContainer(config: Config, options: ContainerOptions 
       }
     },
 
-    /** Starts the background parts this process runs (transactional mail now; scheduler and sender later). */
+    /** Starts the background parts this process runs: transactional mail, the scheduler and the sender. */
     async startWorkers(): Promise<void> {
       await jobs.start();
       await mail.startWorker();
-      await this.startSending();
+      await startSending();
     },
 
-    /** The scheduler (a pass now and every 30 seconds) and the sender. */
-    async startSending(): Promise<void> {
-      const pass = () => scheduler.runDue().catch((error) => logger.error({ err: error }, 'scheduler pass failed'));
-      await pass();
-      schedulerTimer = setInterval(pass, 30_000);
-      schedulerTimer.unref();
-      sender.start();
-    },
+    startSending,
 
     /** Stops in order: jobs drain, mail closes, the database closes, the lock goes. */
     async close(): Promise<void> {
@@ -248,4 +238,101 @@ export async function createContainer(config: Config, options: ContainerOptions 
   };
 }
 
+/**
+ * The composition root: builds the database, mail, clock, job queue and services once and hands
+ * them down. Tests build it with PGlite in memory and a local SMTP server.
+ */
+export async function createContainer(config: Config, options: ContainerOptions = {}) {
+  const modules = await loadServiceModules();
+  const core = await createSendingCore(config, options);
+  const { db, clock, cache, invalidate, logger, redis, mail, sendingRepository, unsubscribeTokens, sender } = core;
+  const loginThrottle = (name: string) => {
+    const memory = modules.createMemoryThrottle(config.login.windowSeconds, clock);
+    if (!redis) return memory;
+    return modules.createRedisThrottle({
+      redis,
+      name,
+      windowSeconds: config.login.windowSeconds,
+      clock,
+      fallback: memory,
+      logger,
+    });
+  };
+
+  const audit = modules.createAuditService({ repository: modules.createAuditRepository(db) });
+  const usersRepository = modules.createUsersRepository(db);
+  const users = modules.createUsersService({ repository: usersRepository, audit, clock });
+  const auth = modules.createAuthService({
+    config,
+    users: usersRepository,
+    repository: modules.createAuthRepository(db),
+    mail,
+    audit,
+    clock,
+    failuresByAddress: loginThrottle('login-address'),
+    failuresByIp: loginThrottle('login-ip'),
+    logger,
+  });
+  const oversight = modules.createOversightService({
+    users: usersRepository,
+    roles: users,
+    auth,
+    audit,
+    clock,
+    // Their recipients and mailings left everyone's figures and totals; their posts lost their author.
+    deleted: async (userId) => {
+      await invalidate(userId);
+      await cache.bump(POSTS);
+    },
+  });
+
+  const recipients = modules.createRecipientsService({
+    repository: modules.createRecipientsRepository(db),
+    clock,
+    invalidate,
+    cache,
+  });
+  const mailings = modules.createMailingsService({
+    repository: modules.createMailingsRepository(db),
+    audit,
+    clock,
+    cache,
+    invalidate,
+  });
+  const sending = modules.createSendingService({
+    repository: sendingRepository,
+    mailings,
+    tokens: unsubscribeTokens,
+    clock,
+    wakeSender: () => sender.wake(),
+    invalidate,
+  });
+  const stats = modules.createStatsService({
+    repository: modules.createStatsRepository(db),
+    clock,
+    cache,
+    // Days are counted in the viewer's time zone; the CLI's operator (no account) counts in UTC.
+    timeZoneOf: async (actor) => (actor.userId > 0 ? (await users.getProfile(actor)).timeZone : 'UTC'),
+  });
+  // Figures that cover the whole instance come from the database, so every web process reports the same.
+  const figures = modules.createSendingFiguresRepository(db);
+  const metrics = modules.createMetrics({ token: config.metricsToken, readFigures: () => figures.read(), logger });
+  const messages = modules.createMessagesService({
+    repository: modules.createMessagesRepository(db),
+    mail,
+    clock,
+    baseUrl: config.baseUrl,
+  });
+  const blog = modules.createBlogService({
+    repository: modules.createBlogRepository(db),
+    covers: modules.createCoverStore(path.join(config.uploadDir, 'covers')),
+    audit,
+    clock,
+    cache,
+  });
+
+  return { ...core, audit, users, oversight, auth, recipients, mailings, sending, messages, blog, stats, metrics };
+}
+
+export type SendingCore = Awaited<ReturnType<typeof createSendingCore>>;
 export type Container = Awaited<ReturnType<typeof createContainer>>;

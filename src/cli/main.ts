@@ -2,19 +2,18 @@ import 'dotenv/config';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
-import { createContainer } from '../container.ts';
+import { createSendingCore } from '../container.ts';
 import { DataDirLockedError, type LockInfo, readLiveHolder } from '../db/data-dir-lock.ts';
-import { exportThroughTemporaryFile } from '../features/stats/stats.cli.ts';
 import { defaultLanguage, languageOfEnvironment, msg, type Translate, translator } from '../i18n/i18n.ts';
 import { roles } from '../permissions.ts';
-import { postgresRefusal, restoreCommand } from './backup.ts';
 import { translateCommanderText } from './commander-messages.ts';
-import { type CliCommand, type CommandResult, executeCommand, type ProgressListener, translatorOf } from './commands.ts';
-import { forwardCommand } from './control-channel.ts';
-import { progressBar } from './progress.ts';
+import type { CliCommand, CommandResult, ProgressListener } from './commands.ts';
+
+// The command-line parser, the one-off commands, the full container and the progress bar are
+// loaded by the commands that use them (`import()` below), so a long-running `herald worker`
+// never holds them in memory.
 
 /**
  * Runs a command here, or, when a running server holds the embedded database, through it:
@@ -22,6 +21,10 @@ import { progressBar } from './progress.ts';
  * the answer is in the caller's.
  */
 async function runCommand(config: Config, command: CliCommand, onProgress?: ProgressListener): Promise<CommandResult> {
+  const [{ createContainer }, { executeCommand, translatorOf }] = await Promise.all([
+    import('../container.ts'),
+    import('./commands.ts'),
+  ]);
   const t = translatorOf(command);
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -58,6 +61,7 @@ async function forwardTo(
   holder: LockInfo,
   onProgress?: ProgressListener,
 ): Promise<CommandResult> {
+  const [{ forwardCommand }, { translatorOf }] = await Promise.all([import('./control-channel.ts'), import('./commands.ts')]);
   try {
     return await forwardCommand(config.dataDir, command, onProgress);
   } catch (error) {
@@ -113,10 +117,50 @@ function refuseEmbedded(message: string, t: Translate): never {
   process.exit(2);
 }
 
+/** `herald worker`: the scheduler, the sender and transactional mail on the sending core alone, until SIGINT/SIGTERM. */
+async function runWorker(config: Config, t: Translate): Promise<void> {
+  if (!config.databaseUrl)
+    refuseEmbedded(
+      msg(
+        'Error: a worker needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the web app, the scheduler and the sender in it.',
+      ),
+      t,
+    );
+  const container = await createSendingCore(config, { command: 'herald worker' });
+  await container.startWorkers();
+  container.logger.info('Herald worker is running');
+  const shutdown = async () => {
+    await container.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+/** Says why a command could not run, in the reader's language, and exits (2: configuration, 1: anything else). */
+function fail(error: unknown, t: Translate): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${t('Configuration error: {{message}}', { message: t(error.message) })}\n`);
+    process.exit(2);
+  }
+  if (error instanceof DataDirLockedError) {
+    process.stderr.write(`${lockedMessage(error.holder, t)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${t('Error: {{message}}', { message: String((error as Error).stack ?? error) })}\n`);
+  process.exit(1);
+}
+
 export async function main(argv: string[]): Promise<void> {
   let config: Config;
   const language = languageOfEnvironment();
   const t = translator(language);
+  // `herald worker` takes no options: it starts without commander, which it would hold for as long as it runs.
+  if (argv.length === 1 && argv[0] === 'worker') {
+    await runWorker(loadConfig(), t).catch((error: unknown) => fail(error, t));
+    return;
+  }
+  const { Command, CommanderError, Option } = await import('commander');
   const runDatabaseCommand = (command: CliCommand, onProgress?: ProgressListener) =>
     runCommand(config, { ...command, language }, onProgress);
   const program = new Command('herald')
@@ -189,7 +233,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<file.csv>', t('the CSV file'))
     .requiredOption('--owner <email>', t('the user who will own the recipients'))
     .action(async (file: string, options: { owner: string }) => {
-      const bar = progressBar(t('Importing'), t);
+      const bar = (await import('./progress.ts')).progressBar(t('Importing'), t);
       const result = await runDatabaseCommand(
         { name: 'import-recipients', file: path.resolve(file), owner: options.owner },
         bar.update,
@@ -226,6 +270,7 @@ export async function main(argv: string[]): Promise<void> {
         return { name: 'export-attempts', mailingId: mailing, runId: run, status, from, to, owner, output };
       };
       if (options.output) return finish(await runDatabaseCommand(command(path.resolve(options.output))));
+      const { exportThroughTemporaryFile } = await import('../features/stats/stats.cli.ts');
       const result = await exportThroughTemporaryFile((file) => runDatabaseCommand(command(file)), process.stdout);
       // The CSV went to stdout; the summary or the error goes to stderr.
       process.stderr.write(`${result.output}\n`);
@@ -246,7 +291,7 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<file>', t('the backup file to write'))
     .option('--force', t('replace the file if it exists'), false)
     .action(async (file: string, options: { force: boolean }) => {
-      if (config.databaseUrl) return finish({ code: 2, output: t(postgresRefusal) });
+      if (config.databaseUrl) return finish({ code: 2, output: t((await import('./backup.ts')).postgresRefusal) });
       const target = path.resolve(file);
       if (!options.force && existsSync(target))
         return finish({ code: 1, output: t('Error: {{file}} already exists. Add --force to replace it.', { file: target }) });
@@ -260,14 +305,17 @@ export async function main(argv: string[]): Promise<void> {
     .command('restore')
     .description(t('replace the embedded database (and the cover images) with a backup; stop `herald start` first'))
     .argument('<file>', t('the backup file to restore'))
-    .action(async (file: string) => finish(await restoreCommand(config, path.resolve(file), t, language)));
+    .action(async (file: string) => {
+      const { restoreCommand } = await import('./backup.ts');
+      return finish(await restoreCommand(config, path.resolve(file), t, language));
+    });
 
   program
     .command('send')
     .description(t('start a run of a mailing now and follow it to the end (exit 1 when anything failed)'))
     .argument('<mailing-id>', t('the mailing to send'))
     .action(async (mailingId: string) => {
-      const bar = progressBar(t('Sending'), t);
+      const bar = (await import('./progress.ts')).progressBar(t('Sending'), t);
       const result = await runDatabaseCommand({ name: 'send', mailingId }, bar.update);
       bar.stop();
       await finish(result);
@@ -281,38 +329,12 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command('worker')
     .description(t('run the scheduler and the sender without the web app (PostgreSQL only)'))
-    .action(async () => {
-      if (!config.databaseUrl)
-        refuseEmbedded(
-          msg(
-            'Error: a worker needs DATABASE_URL (PostgreSQL). The embedded database serves one process: `herald start` runs the web app, the scheduler and the sender in it.',
-          ),
-          t,
-        );
-      const container = await createContainer(config, { command: 'herald worker' });
-      await container.startWorkers();
-      container.logger.info('Herald worker is running');
-      const shutdown = async () => {
-        await container.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void shutdown());
-      process.once('SIGTERM', () => void shutdown());
-    });
+    .action(async () => runWorker(config, t));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${t('Configuration error: {{message}}', { message: t(error.message) })}\n`);
-      process.exit(2);
-    }
-    if (error instanceof DataDirLockedError) {
-      process.stderr.write(`${lockedMessage(error.holder, t)}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`${t('Error: {{message}}', { message: String((error as Error).stack ?? error) })}\n`);
-    process.exit(1);
+    fail(error, t);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateToken, hashPassword, hashToken, verifyPassword } from './secrets.ts';
+import { dummyPasswordHash, generateToken, hashPassword, hashToken, verifyPassword } from './secrets.ts';
 
 test('passwords: scrypt hash with salt and parameters; verifies only the right password', async () => {
   const hash = await hashPassword('correct horse battery');
@@ -9,6 +9,17 @@ test('passwords: scrypt hash with salt and parameters; verifies only the right p
   assert.equal(await verifyPassword('correct horse battery', hash), true);
   assert.equal(await verifyPassword('correct horse batterY', hash), false);
   assert.equal(await verifyPassword('anything', 'not-a-hash'), false);
+});
+
+test('the stand-in hash for unknown users costs a real verification and matches nothing', async () => {
+  const dummy = await dummyPasswordHash;
+  const real = await hashPassword('correct horse battery');
+  // Same scheme, parameters and field sizes as a real hash, so verifying it takes as long.
+  assert.deepEqual(
+    dummy.split('$').map((field, i) => (i < 4 ? field : Buffer.from(field, 'base64').length)),
+    real.split('$').map((field, i) => (i < 4 ? field : Buffer.from(field, 'base64').length)),
+  );
+  assert.equal(await verifyPassword('', dummy), false);
 });
 
 test('tokens are long, random and stored only as a hash', () => {

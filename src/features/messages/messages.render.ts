@@ -36,9 +36,10 @@
  * where HTML shows nothing (a comment, a tag the allow-list removes) shows nothing, as before.
  */
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Marked } from 'marked';
 import Mustache from 'mustache';
-import sanitizeHtml from 'sanitize-html';
+import type sanitizeHtml from 'sanitize-html';
 import { english, msg } from '../../i18n/i18n.ts';
 
 export interface TemplateValues {
@@ -219,6 +220,15 @@ const unsubscribeAddress = (url: string) =>
 
 const markdown = new Marked({ gfm: true, breaks: false, async: false });
 
+// sanitize-html and its parsers take a few MB: loaded by the first compilation, so a worker that
+// has no run to send never holds them.
+const require = createRequire(import.meta.url);
+let sanitizer: typeof sanitizeHtml | undefined;
+const sanitize = (html: string, options: sanitizeHtml.IOptions) => {
+  sanitizer ??= require('sanitize-html') as typeof sanitizeHtml;
+  return sanitizer(html, options);
+};
+
 /** A conservative allow-list: formatting, links (http/https/mailto), images (http/https); the blog builds on it. */
 export const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedTags:
@@ -307,7 +317,7 @@ export function compileMessage(message: { subject: string; body: string; format:
   const bodyHtml =
     message.format === 'text'
       ? textToHtml(withSentinels)
-      : sanitizeHtml(markdown.parse(withSentinels, { async: false }), sanitizeOptions);
+      : sanitize(markdown.parse(withSentinels, { async: false }), sanitizeOptions);
   const title = staticSubject === null ? sentinels.subject : escapeHtml(staticSubject);
   const htmlTemplate = spliceHtml(htmlDocument(title, bodyHtml), sentinels);
 
