@@ -27,6 +27,8 @@ export interface SendMeasurement {
   /** Sender passes that failed and were retried (Herald logs each on stderr). */
   senderErrors: number;
   bodyBytes: number;
+  /** CPU time (user + system) of this process from "send now" to finished, in seconds. */
+  cpuSeconds: number;
 }
 
 export interface MaterialiseMeasurement {
@@ -58,6 +60,7 @@ async function timeSendNow(c: Container, seeded: SeededMailing): Promise<SendMea
     senderErrors++;
   });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const { runId } = await c.sending.sendNow(seeded.owner, seeded.mailingId, 'manual');
   report({ event: 'started', runId });
   if (!finished.has(runId)) {
@@ -68,8 +71,19 @@ async function timeSendNow(c: Container, seeded: SeededMailing): Promise<SendMea
     });
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const { run } = await c.sending.getRun(seeded.owner, seeded.mailingId, runId);
-  return { runId, seconds, sent: run.sent, failed: run.failed, unknown: run.unknown, senderErrors, bodyBytes: seeded.bodyBytes };
+  return {
+    runId,
+    seconds,
+    sent: run.sent,
+    failed: run.failed,
+    unknown: run.unknown,
+    senderErrors,
+    bodyBytes: seeded.bodyBytes,
+    cpuSeconds,
+  };
 }
 
 async function timeMaterialise(c: Container, recipients: number, bodyBytes: number): Promise<MaterialiseMeasurement> {

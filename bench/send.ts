@@ -66,7 +66,8 @@ function describeSend(result: SendResult): string {
     result.sinkCounted !== result.sent ? `smtp-sink counted ${int(result.sinkCounted)}` : '',
     result.senderErrors ? `${result.senderErrors} failed sender passes` : '',
   ].filter(Boolean);
-  return `${rate(result.rate)}: ${int(result.sent)} sent in ${seconds(result.seconds)}${problems.length ? ` (${problems.join(', ')})` : ''}`;
+  const cpu = result.sent ? `; Herald's process: ${int((result.cpuSeconds * 1e6) / result.sent)} µs of CPU per e-mail` : '';
+  return `${rate(result.rate)}: ${int(result.sent)} sent in ${seconds(result.seconds)}${problems.length ? ` (${problems.join(', ')})` : ''}${cpu}`;
 }
 
 const describeMaterialised = (m: MaterialiseMeasurement) =>

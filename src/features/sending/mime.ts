@@ -155,6 +155,20 @@ function dateHeader(date: Date): string {
   return `Date: ${date.toUTCString().replace('GMT', '+0000')}`;
 }
 
+/** `dateHeader`, made once per second: the e-mails of a second share their Date line. */
+function dateHeaders(): (date: Date) => string {
+  let second = Number.NaN;
+  let line = '';
+  return (date) => {
+    const at = Math.floor(date.getTime() / 1000);
+    if (at !== second) {
+      line = dateHeader(date);
+      second = at;
+    }
+    return line;
+  };
+}
+
 /**
  * A text part in base64, in lines of 76 characters, without a final line end. Its line breaks
  * become CRLF first, the canonical form of text that RFC 2045 §6.8 asks to encode.
@@ -171,11 +185,26 @@ function base64Lines(text: string): string {
 /** A piece of an e-mail being assembled: ASCII text, or bytes prepared once per run. */
 type Piece = string | Buffer;
 
+/** One recipient's slot values, with each value's quoted-printable made once however many slots show it. */
+class SlotValues {
+  private readonly quoted: (string | undefined)[] = [];
+  constructor(readonly values: string[]) {}
+  /** The value of a slot as a quoted-printable piece, soft break in front. */
+  quotedPrintable(slot: number): string {
+    let piece = this.quoted[slot];
+    if (piece === undefined) {
+      piece = SOFT_BREAK + encodeQuotedPrintable(this.values[slot] as string);
+      this.quoted[slot] = piece;
+    }
+    return piece;
+  }
+}
+
 interface PartWriter {
   /** The whole part (headers and body) when it is the same for every recipient, else null. */
   readonly fixed: string | null;
   /** Appends the whole part for one recipient's slot values to `out`. */
-  write(values: string[], out: Piece[]): void;
+  write(values: SlotValues, out: Piece[]): void;
 }
 
 /**
@@ -192,7 +221,7 @@ function writePart(boundary: string, type: string, template: MessageTemplate, sa
   if (quotedLength > base64.length) {
     const base64Head = head('base64');
     if (!personalised) return { fixed: base64Head + base64, write: (_, out) => out.push(base64Head, base64) };
-    return { fixed: null, write: (values, out) => out.push(base64Head, base64Lines(splice(template, values))) };
+    return { fixed: null, write: (values, out) => out.push(base64Head, base64Lines(splice(template, values.values))) };
   }
   const quotedHead = head('quoted-printable');
   if (!personalised) {
@@ -207,7 +236,7 @@ function writePart(boundary: string, type: string, template: MessageTemplate, sa
     write(values, out) {
       out.push(first as Buffer);
       for (let i = 0; i < slots.length; i++) {
-        out.push(SOFT_BREAK + encodeQuotedPrintable(values[slots[i] as number] as string), rest[i] as Buffer);
+        out.push(values.quotedPrintable(slots[i] as number), rest[i] as Buffer);
       }
     },
   };
@@ -293,6 +322,7 @@ export function compileMime(
     text.fixed !== null && html.fixed !== null ? Buffer.from(text.fixed + CRLF + html.fixed + closing, 'latin1') : null;
   const signer = options.dkim ? createDkimSigner(options.dkim) : null;
   const staticBodyHash = signer && staticBody !== null ? createHash('sha256').update(staticBody).digest('base64') : null;
+  const dateLine = dateHeaders();
 
   return {
     envelopeFrom: from.address,
@@ -305,7 +335,7 @@ export function compileMime(
         fromLine,
         mailboxHeader('To', recipient.name, email),
         staticSubject ?? subjectHeader(values.subject),
-        dateHeader(recipient.date),
+        dateLine(recipient.date),
         `Message-ID: <${messageId}>`,
         'MIME-Version: 1.0',
         contentType,
@@ -315,9 +345,10 @@ export function compileMime(
       let body: Buffer | null = staticBody;
       if (!body) {
         const pieces: Piece[] = [];
-        text.write(values.slots, pieces);
+        const slots = new SlotValues(values.slots);
+        text.write(slots, pieces);
         pieces.push(CRLF);
-        html.write(values.slots, pieces);
+        html.write(slots, pieces);
         pieces.push(closing);
         body = joinPieces(pieces);
       }

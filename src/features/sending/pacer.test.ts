@@ -51,6 +51,16 @@ describe('pacer', () => {
     assert.ok(Number.isFinite(pacer.reserve('example.com', 'smtp:25')));
   });
 
+  test('a slot less than a millisecond away is not waited for, and the slots after it keep their spacing', async () => {
+    const { pacer } = pacerAt({ perProcess: 4000, perServer: 4000, perDomain: 4000 });
+    // 4,000/s books a slot every 0.25 ms: the first four leave at once, the fifth waits a timer.
+    const slots = Array.from({ length: 5 }, () => pacer.acquire('example.com', 'smtp:25'));
+    assert.deepEqual(slots.slice(0, 4), [undefined, undefined, undefined, undefined]);
+    assert.ok(slots[4] instanceof Promise);
+    await slots[4];
+    assert.equal(pacer.reserve('example.com', 'smtp:25'), 1.25);
+  });
+
   test('domains are compared without case; an address without @ is its own domain', () => {
     const { pacer } = pacerAt();
     assert.equal(pacer.reserve('Example.COM', 'smtp:25'), 0);

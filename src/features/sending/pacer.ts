@@ -98,10 +98,14 @@ export function createPacer(limits: PacerLimits, options: { now?: () => number; 
   return {
     reserve,
 
-    /** Waits for the next slot for an e-mail to `domain` through `server`; returns at once when free. */
-    async acquire(domain: string, server: string): Promise<void> {
+    /**
+     * Books the next slot for an e-mail to `domain` through `server`: a promise to wait for when
+     * the slot is at least a millisecond (a timer's resolution) away, else nothing to wait for.
+     * An e-mail so leaves at most 1 ms before its slot, and the slots after it keep their spacing.
+     */
+    acquire(domain: string, server: string): Promise<void> | undefined {
       const wait = reserve(domain, server);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return wait >= 1 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined;
     },
 
     /** A "slow down" reply: halve the domain's pace, and the server's when the server said it (421). */

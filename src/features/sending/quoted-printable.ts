@@ -18,35 +18,52 @@ const HEX = '0123456789ABCDEF';
 
 const encodedByte = (byte: number) => `=${HEX[byte >> 4]}${HEX[byte & 15]}`;
 
+/** Any character outside ASCII: such text is encoded from its UTF-8 bytes. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the range is all of ASCII
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * One piece as quoted-printable. Its line ends (LF, CR or CRLF) become CRLF; it starts and ends
  * with a line of its own, so pieces can be joined with `SOFT_BREAK` in any order.
+ *
+ * It walks the text one character per byte (ASCII text as it is, other text as its UTF-8 bytes
+ * read as Latin-1) and copies runs of characters that stand for themselves in one slice.
  */
 export function encodeQuotedPrintable(text: string): string {
-  const bytes = Buffer.from(text.replace(/\r\n?/g, '\n'), 'utf8');
+  const lf = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  const bytes = NON_ASCII.test(lf) ? Buffer.from(lf, 'utf8').toString('latin1') : lf;
   let out = '';
-  let line = '';
+  /** Where the run of literal characters not yet copied to `out` starts. */
+  let run = 0;
+  let lineLength = 0;
+  let afterSpace = false;
   for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i] as number;
+    const byte = bytes.charCodeAt(i);
     if (byte === 10) {
-      out += line + CRLF;
-      line = '';
+      out += bytes.slice(run, i) + CRLF;
+      run = i + 1;
+      lineLength = 0;
+      afterSpace = false;
       continue;
     }
-    let token: string;
-    if (byte === 32) {
-      // A space after a space, or before a line end, is encoded: no whitespace run or trailing whitespace is written.
-      const next = bytes[i + 1];
-      token = line.endsWith(' ') || next === undefined || next === 10 ? '=20' : ' ';
-    } else {
-      token = byte > 32 && byte < 127 && byte !== 61 ? String.fromCharCode(byte) : encodedByte(byte);
-    }
+    // A space after a space, or before a line end, is encoded: no whitespace run or trailing whitespace is written.
+    const literal: boolean =
+      byte === 32
+        ? !afterSpace && i + 1 < bytes.length && bytes.charCodeAt(i + 1) !== 10
+        : byte > 32 && byte < 127 && byte !== 61;
+    const length = literal ? 1 : 3;
     // Keep room for the '=' of a soft break.
-    if (line.length + token.length > MAX_LINE - 1) {
-      out += line + SOFT_BREAK;
-      line = '';
+    if (lineLength + length > MAX_LINE - 1) {
+      out += bytes.slice(run, i) + SOFT_BREAK;
+      run = i;
+      lineLength = 0;
     }
-    line += token;
+    lineLength += length;
+    afterSpace = byte === 32 && literal;
+    if (!literal) {
+      out += bytes.slice(run, i) + encodedByte(byte);
+      run = i + 1;
+    }
   }
-  return out + line;
+  return out + bytes.slice(run);
 }

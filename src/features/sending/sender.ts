@@ -96,9 +96,19 @@ export function createSender(deps: {
       return result(run, delivery, { ...refusal, server: messenger.server }, 0);
     }
     const domain = domainOf(delivery.email);
-    await pacer.acquire(domain, messenger.server);
+    const slot = pacer.acquire(domain, messenger.server);
+    if (slot) await slot;
     const started = performance.now();
-    const outcome = await messenger.send({ from: mime.envelopeFrom, to: delivery.email, ...built, unsubscribeUrl });
+    // `rendered` stays lazy: only the dev mailbox reads it, and rendering costs as much as building.
+    const outcome = await messenger.send({
+      from: mime.envelopeFrom,
+      to: delivery.email,
+      raw: built.raw,
+      get rendered() {
+        return built.rendered;
+      },
+      unsubscribeUrl,
+    });
     if (isThrottle(outcome)) pacer.slowDown(domain, messenger.server, outcome.code === 421);
     return result(run, delivery, outcome, Math.round(performance.now() - started));
   }
@@ -196,9 +206,9 @@ export function createSender(deps: {
 
   /** One pass over the sendable runs; true when it sent anything. At most one batch write stays in flight. */
   async function pass(): Promise<boolean> {
-    await repository.expireLeases();
+    const [, sendable] = await Promise.all([repository.expireLeases(), repository.listSendableRuns()]);
     let worked = false;
-    for (const run of await repository.listSendableRuns()) {
+    for (const run of sendable) {
       if (!running) break;
       const cursor = cursors.get(run.runId) ?? 0;
       const batch = await repository.claimBatch(run.runId, cursor, options.batchSize, worker, options.leaseSeconds);
@@ -216,9 +226,9 @@ export function createSender(deps: {
         continue;
       }
       cursors.set(run.runId, batch[batch.length - 1]?.id ?? cursor);
-      const sendable = batch.filter((delivery) => delivery.state === 'sending');
-      for (const delivery of sendable) inFlight.add(delivery.id);
-      const results = await sendBatch(run, sendable);
+      const claimed = batch.filter((delivery) => delivery.state === 'sending');
+      for (const delivery of claimed) inFlight.add(delivery.id);
+      const results = await sendBatch(run, claimed);
       await pendingWrite;
       void queueWrite(run, results).catch(() => {});
       worked = true;
