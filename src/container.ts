@@ -1,7 +1,9 @@
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { createPostgresBumpChannel } from './db/bump-channel.ts';
 import { type DatabaseHandle, openDatabase, queryRows, runMigrations } from './db/client.ts';
 import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.ts';
 import { createMailRepository } from './features/mail/mail.repository.ts';
@@ -13,7 +15,7 @@ import { createScheduler } from './features/sending/scheduler.ts';
 import { createSender } from './features/sending/sender.ts';
 import { createSendingRepository } from './features/sending/sending.repository.ts';
 import { createUnsubscribeTokens } from './features/sending/unsubscribe-token.ts';
-import { type Cache, createMemoryCache, createRedisCache, invalidateOwner, POSTS } from './lib/cache.ts';
+import { AUTH, type Cache, createMemoryCache, createRedisCache, invalidateOwner, POSTS } from './lib/cache.ts';
 import { type Clock, systemClock } from './lib/clock.ts';
 import { createJobQueue } from './lib/jobs.ts';
 import { createLogger } from './lib/logger.ts';
@@ -131,7 +133,14 @@ export async function createSendingCore(config: Config, options: ContainerOption
   // With REDIS_URL, the cache, the rate limits and the login throttles are shared by every process.
   // ioredis is loaded only by processes that use it.
   const redis = config.redisUrl ? await (await import('./lib/redis.ts')).connectRedis(config.redisUrl, logger) : undefined;
-  const cache: Cache = redis ? createRedisCache(redis, logger) : createMemoryCache();
+  // Without Redis on PostgreSQL, each process keeps its own cache and they share versions by NOTIFY.
+  const channel =
+    !redis && database.kind === 'postgres'
+      ? createPostgresBumpChannel({ connectionString: database.connectionString, pool: database.pool, logger })
+      : undefined;
+  const cache: Cache = redis ? createRedisCache(redis, logger) : createMemoryCache({ channel, logger });
+  // Until the channel listens, the cache stays unused; a channel that cannot connect retries apart.
+  if (channel) await Promise.race([channel.connected, delay(10_000, undefined, { ref: false })]);
   /** Called by services after every write to an owner's data, before they answer. */
   const invalidate = (ownerId: number) => invalidateOwner(cache, ownerId);
 
@@ -193,6 +202,8 @@ export async function createSendingCore(config: Config, options: ContainerOption
     db,
     redis,
     cache,
+    /** How this process hears of other processes' cache bumps (PostgreSQL without Redis only). */
+    cacheChannel: channel,
     invalidate,
     jobs,
     mail,
@@ -231,6 +242,7 @@ export async function createSendingCore(config: Config, options: ContainerOption
       await jobs.stop().catch((error) => logger.error({ err: error }, 'stopping jobs failed'));
       mail.close();
       await cache.close();
+      await channel?.close();
       redis?.disconnect();
       if (!options.database) await database.close().catch((error) => logger.error({ err: error }, 'closing the database failed'));
       lock?.release();
@@ -260,12 +272,15 @@ export async function createContainer(config: Config, options: ContainerOptions 
   };
 
   const audit = modules.createAuditService({ repository: modules.createAuditRepository(db) });
-  const usersRepository = modules.createUsersRepository(db);
+  // Who is signed in is cached under `auth`: ending a session, revoking a token or changing an account moves it on.
+  const authChanged = () => cache.bump(AUTH);
+  const usersRepository = modules.createUsersRepository(db, authChanged);
   const users = modules.createUsersService({ repository: usersRepository, audit, clock });
   const auth = modules.createAuthService({
     config,
     users: usersRepository,
-    repository: modules.createAuthRepository(db),
+    repository: modules.createAuthRepository(db, authChanged),
+    cache,
     mail,
     audit,
     clock,

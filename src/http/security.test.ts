@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
 import { createUser, ensureAdmin, loginAgent, PASSWORD, signedIn, uniqueEmail } from '../../test/support/accounts.ts';
 import { Agent, bearer } from '../../test/support/agent.ts';
 import { createTestApp, type TestApp } from '../../test/support/app.ts';
-import { users } from '../db/schema.ts';
+import { toActor } from '../features/auth/auth.service.ts';
 
 let t: TestApp;
 before(async () => {
@@ -131,7 +130,8 @@ describe('blocked users', () => {
     const api = bearer(t.app, created.json().token);
     assert.equal((await api('GET', '/api/v1/me')).statusCode, 200);
 
-    await t.c.db.update(users).set({ blockedAt: new Date() }).where(eq(users.id, user.id));
+    const admin = toActor(await createUser(t.c, { role: 'admin' }), 'session');
+    await t.c.oversight.blockUser(admin, user.id, 'abuse');
 
     assert.equal((await agent.get('/profile')).statusCode, 303);
     assert.equal((await api('GET', '/api/v1/me')).statusCode, 401);

@@ -28,6 +28,11 @@ export interface Cache {
 export const ALL = 'all';
 /** The namespace of the blog's public data, moved on by every write to a post. */
 export const POSTS = 'posts';
+/**
+ * The namespace of who is signed in: sessions, API tokens and accounts (role, block, profile),
+ * moved on by every write that ends a session, revokes a token or changes an account.
+ */
+export const AUTH = 'auth';
 /** The namespace of one user's data. */
 export const ownerNamespace = (ownerId: number) => `owner:${ownerId}`;
 /** The namespace a scoped query's result depends on: one owner's, or everyone's. */
@@ -62,26 +67,62 @@ export async function cached<T>(
 /** Called after every successful write to an owner's data: their view and everyone's view change. */
 export const invalidateOwner = (cache: Cache, ownerId: number) => cache.bump(ownerNamespace(ownerId), ALL);
 
-/** The cache of one process: lru-cache with a bounded number of entries. */
-export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
-  const values = new LRUCache<string, { json: string }>({ max: options.maxEntries ?? 10_000 });
+/**
+ * How processes that each keep their own cache tell one another which namespaces moved on
+ * (PostgreSQL's NOTIFY, src/db/bump-channel.ts). A bump published by one process reaches every
+ * subscriber, the publisher included.
+ */
+export interface BumpChannel {
+  publish(namespaces: string[]): Promise<void>;
+  /** `onConnection(false)` when bumps may be missed from now on, `(true)` once they arrive again. */
+  subscribe(onBump: (namespaces: string[]) => void, onConnection: (connected: boolean) => void): void;
+}
+
+/**
+ * The cache of one process: lru-cache with a bounded number of entries. With a `channel`, the
+ * versions follow every process's bumps; while the channel is down, nothing is read from or
+ * written to the cache (a missed bump could otherwise serve data older than a write), and when
+ * it comes back every value cached before is dropped.
+ */
+export function createMemoryCache(options: { maxEntries?: number; channel?: BumpChannel; logger?: Logger } = {}): Cache {
+  // A string is kept as it is (immutable, and JSON gives it back unchanged); anything else as JSON.
+  const values = new LRUCache<string, { json: string } | { text: string }>({ max: options.maxEntries ?? 10_000 });
   // Versions are never evicted (one number per namespace): losing one could bring an old value back.
   const versions = new Map<string, number>();
+  const advance = (namespaces: Iterable<string>) => {
+    for (const namespace of namespaces) versions.set(namespace, (versions.get(namespace) ?? 0) + 1);
+  };
+  const { channel } = options;
+  let connected = channel === undefined;
+  channel?.subscribe(advance, (up) => {
+    if (up) {
+      values.clear();
+      advance([...versions.keys()]);
+    }
+    connected = up;
+  });
   const cache: Cache = {
     kind: 'memory',
     async get<T>(key: string) {
-      const entry = values.get(key);
-      return entry ? (JSON.parse(entry.json) as T) : undefined;
+      const entry = connected ? values.get(key) : undefined;
+      if (entry === undefined) return undefined;
+      return ('text' in entry ? entry.text : JSON.parse(entry.json)) as T;
     },
     async set(key, value, ttlSeconds) {
       // Stored as JSON so callers get fresh copies, in the same shapes as from Redis.
-      values.set(key, { json: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+      if (!connected) return;
+      const entry = typeof value === 'string' ? { text: value } : { json: JSON.stringify(value) };
+      values.set(key, entry, { ttl: ttlSeconds * 1000 });
     },
     async version(namespace) {
-      return String(versions.get(namespace) ?? 0);
+      return connected ? String(versions.get(namespace) ?? 0) : null;
     },
     async bump(...namespaces) {
-      for (const namespace of namespaces) versions.set(namespace, (versions.get(namespace) ?? 0) + 1);
+      advance(namespaces);
+      // The write is done: a failure to tell the others is logged, not thrown at the writer.
+      await channel?.publish(namespaces).catch((error: unknown) => {
+        options.logger?.warn({ err: error, namespaces }, 'other processes could not be told of a cache change');
+      });
     },
     getOrCompute: (key, ttlSeconds, compute) => getOrCompute(cache, key, ttlSeconds, compute),
     async close() {

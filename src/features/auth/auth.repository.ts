@@ -5,10 +5,14 @@ import { apiTokens, sessions, users, userTokens } from '../../db/schema.ts';
 export type TokenPurpose = (typeof userTokens.$inferSelect)['purpose'];
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
 
-export function createAuthRepository(db: Db) {
+/**
+ * `changed` is called once a session is ended or an API token revoked (committed): signed-in
+ * people are cached by it (the `auth` namespace).
+ */
+export function createAuthRepository(db: Db, changed: () => Promise<void> = async () => {}) {
   // Every request asks one of these two, so they are built once and prepared.
   const sessionUser = db
-    .select({ sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, user: users })
+    .select({ sessionId: sessions.id, lastSeenAt: sessions.lastSeenAt, expiresAt: sessions.expiresAt, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), gt(sessions.expiresAt, sql.placeholder('now'))))
@@ -38,6 +42,7 @@ export function createAuthRepository(db: Db) {
 
     async deleteSessionByHash(tokenHash: string): Promise<void> {
       await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+      await changed();
     },
 
     /** Ends every session of a user, except the one given (the one that made the change). */
@@ -49,6 +54,7 @@ export function createAuthRepository(db: Db) {
             ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, exceptTokenHash))
             : eq(sessions.userId, userId),
         );
+      await changed();
     },
 
     async insertUserToken(values: { userId: number; purpose: TokenPurpose; tokenHash: string; expiresAt: Date }) {
@@ -108,6 +114,7 @@ export function createAuthRepository(db: Db) {
         .set({ revokedAt: now })
         .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
         .returning({ id: apiTokens.id });
+      if (rows.length > 0) await changed();
       return rows.length > 0;
     },
 

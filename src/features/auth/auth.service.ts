@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { type Language, msg } from '../../i18n/i18n.ts';
+import { AUTH, type Cache, versionedKey } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
 import { dummyPasswordHash, generateToken, hashPassword, hashToken, verifyPassword } from '../../lib/secrets.ts';
@@ -38,6 +39,8 @@ export interface AuthDeps {
   failuresByAddress: Throttle;
   failuresByIp: Throttle;
   logger: Logger;
+  /** Where signed-in people are remembered between requests (under the `auth` namespace). */
+  cache: Cache;
 }
 
 export const toActor = (user: UserRow, via: Actor['via']): Actor => ({
@@ -50,9 +53,47 @@ export const toActor = (user: UserRow, via: Actor['via']): Actor => ({
   timeZone: user.timeZone,
 });
 
+/** A signed-in person as cached: the actor, and what each request checks or touches. */
+interface SignedInSession {
+  actor: Actor;
+  id: number;
+  lastSeen: number;
+  expires: number;
+}
+interface SignedInToken {
+  actor: Actor;
+  id: number;
+  lastUsed: number | null;
+}
+
+/**
+ * How long a signed-in person stays cached. Every change that could end or alter it (logout,
+ * password, role, block, profile, deletion, token revocation) moves the `auth` namespace on first,
+ * so this only bounds the memory of people who went quiet.
+ */
+const SIGNED_IN_TTL_SECONDS = 60;
+
 /** Registration, confirmation, login, sessions, password reset and API tokens. */
 export function createAuthService(deps: AuthDeps) {
-  const { users, repository, clock } = deps;
+  const { users, repository, clock, cache } = deps;
+
+  /**
+   * The cached value of `name` under the current `auth` version, or `load()`'s, cached when it is
+   * someone (nobody is never cached: random tokens must not fill the cache). `update` replaces it.
+   */
+  async function rememberSignedIn<T>(name: string, load: () => Promise<T | undefined>) {
+    const key = await versionedKey(cache, name, [AUTH]);
+    let value = key === null ? undefined : await cache.get<T>(key);
+    if (value === undefined) {
+      value = await load();
+      if (value === undefined) return undefined;
+      if (key !== null) await cache.set(key, value, SIGNED_IN_TTL_SECONDS);
+    }
+    const update = async (changed: T) => {
+      if (key !== null) await cache.set(key, changed, SIGNED_IN_TTL_SECONDS);
+    };
+    return { value, update };
+  }
 
   async function issueToken(userId: number, purpose: TokenPurpose): Promise<string> {
     const token = generateToken();
@@ -216,23 +257,44 @@ export function createAuthService(deps: AuthDeps) {
 
     /** The actor behind a session cookie, or null when it is unknown, expired or the user is blocked. */
     async authenticateSession(sessionToken: string): Promise<Actor | null> {
-      const now = clock.now();
-      const found = await repository.findSessionUser(hashToken(sessionToken), now);
-      if (!found || found.user.blockedAt || !found.user.emailConfirmedAt) return null;
-      if (now.getTime() - found.lastSeenAt.getTime() > 5 * 60_000) await repository.touchSession(found.sessionId, now);
-      return toActor(found.user, 'session');
+      const now = clock.now().getTime();
+      const tokenHash = hashToken(sessionToken);
+      const signedIn = await rememberSignedIn<SignedInSession>(`session:${tokenHash}`, async () => {
+        const found = await repository.findSessionUser(tokenHash, new Date(now));
+        if (!found || found.user.blockedAt || !found.user.emailConfirmedAt) return undefined;
+        const { sessionId, lastSeenAt, expiresAt } = found;
+        return {
+          actor: toActor(found.user, 'session'),
+          id: sessionId,
+          lastSeen: lastSeenAt.getTime(),
+          expires: expiresAt.getTime(),
+        };
+      });
+      if (!signedIn || signedIn.value.expires <= now) return null;
+      if (now - signedIn.value.lastSeen > 5 * 60_000) {
+        await repository.touchSession(signedIn.value.id, new Date(now));
+        await signedIn.update({ ...signedIn.value, lastSeen: now });
+      }
+      return signedIn.value.actor;
     },
 
     async authenticateApiToken(rawToken: string): Promise<Actor | null> {
       if (!rawToken.startsWith(API_TOKEN_PREFIX) || rawToken.length > 200) return null;
-      const found = await repository.findApiTokenUser(hashToken(rawToken));
-      if (!found || found.user.blockedAt || !found.user.emailConfirmedAt) return null;
+      const tokenHash = hashToken(rawToken);
+      const signedIn = await rememberSignedIn<SignedInToken>(`api-token:${tokenHash}`, async () => {
+        const found = await repository.findApiTokenUser(tokenHash);
+        if (!found || found.user.blockedAt || !found.user.emailConfirmedAt) return undefined;
+        return { actor: toActor(found.user, 'token'), id: found.tokenId, lastUsed: found.lastUsedAt?.getTime() ?? null };
+      });
+      if (!signedIn) return null;
       // Written at most once a minute, like sessions' last sight: a write per request made
       // concurrent calls with one token queue on that row's lock.
-      const now = clock.now();
-      if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000)
-        await repository.touchApiToken(found.tokenId, now);
-      return toActor(found.user, 'token');
+      const now = clock.now().getTime();
+      if (signedIn.value.lastUsed === null || now - signedIn.value.lastUsed > 60_000) {
+        await repository.touchApiToken(signedIn.value.id, new Date(now));
+        await signedIn.update({ ...signedIn.value, lastUsed: now });
+      }
+      return signedIn.value.actor;
     },
 
     async createApiToken(actor: Actor, input: unknown) {

@@ -45,7 +45,17 @@ const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}
 
 const { passwordHash: _hash, ...summaryColumns } = getTableColumns(users);
 
-export function createUsersRepository(db: Db) {
+/**
+ * `changed` is called after every write that changes an existing account (confirmation, profile,
+ * password, role, block, deletion), once it is committed: signed-in people are cached by it
+ * (the `auth` namespace). A repository that only reads or inserts may leave it out.
+ */
+export function createUsersRepository(db: Db, changed: () => Promise<void> = async () => {}) {
+  /** The outcome of a write, after telling `changed` when it changed an account. */
+  const announced = async <T extends { kind: string }>(outcome: T): Promise<T> => {
+    if (outcome.kind === 'done') await changed();
+    return outcome;
+  };
   type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
   /**
@@ -98,6 +108,7 @@ export function createUsersRepository(db: Db) {
         .update(users)
         .set({ emailConfirmedAt: sql`coalesce(${users.emailConfirmedAt}, ${at})`, updatedAt: at })
         .where(eq(users.id, id));
+      await changed();
     },
 
     async updateProfile(id: number, values: { fullName: string; timeZone: string; language: 'en' | 'ru' }, at: Date) {
@@ -106,19 +117,23 @@ export function createUsersRepository(db: Db) {
         .set({ ...values, updatedAt: at })
         .where(eq(users.id, id))
         .returning();
+      await changed();
       return row ?? null;
     },
 
     async updatePassword(id: number, passwordHash: string, at: Date): Promise<void> {
       await db.update(users).set({ passwordHash, updatedAt: at }).where(eq(users.id, id));
+      await changed();
     },
 
     /** Gives the user a role, under the same guard as blocking: the last admin who can act keeps the role. */
     async updateRole(id: number, role: Role, at: Date): Promise<OversightOutcome> {
-      return guarded(id, ['user', 'manager', 'admin'], async (tx) => {
-        const [row] = await tx.update(users).set({ role, updatedAt: at }).where(eq(users.id, id)).returning();
-        return row ? { kind: 'done', user: row } : { kind: 'not_found' };
-      });
+      return announced(
+        await guarded(id, ['user', 'manager', 'admin'], async (tx) => {
+          const [row] = await tx.update(users).set({ role, updatedAt: at }).where(eq(users.id, id)).returning();
+          return row ? { kind: 'done', user: row } : { kind: 'not_found' };
+        }),
+      );
     },
 
     /** Creates the first admin only when no admin exists, in one statement, so two setups cannot both win. */
@@ -170,8 +185,8 @@ export function createUsersRepository(db: Db) {
      * Blocks a user (UPDATE) unless their role is not in `roles` or they are the last admin who can
      * act. Runs on locked rows, so two admins blocking each other at once cannot lock everyone out.
      */
-    block(id: number, change: { at: Date; reason: string | null; roles: readonly Role[] }): Promise<OversightOutcome> {
-      return guarded(id, change.roles, async (tx, user) => {
+    async block(id: number, change: { at: Date; reason: string | null; roles: readonly Role[] }): Promise<OversightOutcome> {
+      const outcome = await guarded(id, change.roles, async (tx, user): Promise<OversightOutcome> => {
         if (user.blockedAt) return { kind: 'unchanged', user };
         const [row] = await tx
           .update(users)
@@ -180,6 +195,7 @@ export function createUsersRepository(db: Db) {
           .returning();
         return row ? { kind: 'done', user: row } : { kind: 'not_found' };
       });
+      return announced(outcome);
     },
 
     /** Lifts a block (UPDATE); 'unchanged' when the user was not blocked. */
@@ -192,15 +208,17 @@ export function createUsersRepository(db: Db) {
         .set({ blockedAt: null, blockedReason: null, updatedAt: change.at })
         .where(and(eq(users.id, id), isNotNull(users.blockedAt)))
         .returning();
-      return row ? { kind: 'done', user: row } : { kind: 'unchanged', user };
+      return announced(row ? { kind: 'done', user: row } : { kind: 'unchanged', user });
     },
 
     /** Deletes a user and, by cascade, everything they own (DELETE); never the last admin who can act. */
-    deleteUser(id: number): Promise<OversightOutcome> {
-      return guarded(id, ['user', 'manager', 'admin'], async (tx, user) => {
-        const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
-        return rows.length ? { kind: 'done', user } : { kind: 'not_found' };
-      });
+    async deleteUser(id: number): Promise<OversightOutcome> {
+      return announced(
+        await guarded(id, ['user', 'manager', 'admin'], async (tx, user) => {
+          const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id });
+          return rows.length ? { kind: 'done', user } : { kind: 'not_found' };
+        }),
+      );
     },
   };
 }
