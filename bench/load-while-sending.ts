@@ -63,7 +63,7 @@ const TARGETS: Target[] = [
   {
     label: 'GET /recipients (session)',
     path: () => '/recipients',
-    headers: (site) => ({ cookie: site.sessionCookie }),
+    headers: (site) => ({ cookie: site.browserCookies }),
     expect: (body) => /reader\d+@list\d+\.bench\.example/.test(body),
   },
   {
@@ -75,7 +75,7 @@ const TARGETS: Target[] = [
   {
     label: "GET the run's page (session)",
     path: (site, runId) => `/mailings/${site.mailingId}/runs/${runId}`,
-    headers: (site) => ({ cookie: site.sessionCookie }),
+    headers: (site) => ({ cookie: site.browserCookies }),
     expect: (body) => body.includes('<html'),
   },
 ];

@@ -33,8 +33,8 @@ export interface HeraldSite {
   recipients: number;
   mailings: number;
   seedSeconds: number;
-  /** `herald_session=…` of the user who owns the recipients. */
-  sessionCookie: string;
+  /** The `Cookie` header of the user who owns the recipients: the session and the CSRF secret. */
+  browserCookies: string;
   /** A personal API token of that user. */
   apiToken: string;
   /** The mailing of all the recipients (`seedMailing`'s; its duplicates are not counted here). */
@@ -91,7 +91,11 @@ async function waitUntilServing(url: string, p: HeraldProcess): Promise<void> {
 /** `name=value` of every cookie a response sets. */
 const cookiesOf = (response: Response) => response.headers.getSetCookie().map((cookie) => cookie.split(';')[0] ?? '');
 
-/** Logs in through the form as a browser without JavaScript does (CSRF cookie and token from GET /login); returns the session cookie. */
+/**
+ * Logs in through the form as a browser without JavaScript does (CSRF cookie and token from GET
+ * /login). Returns the cookies a browser then sends with every request: the session and the CSRF
+ * secret that the pages' forms are signed for (without it, every page would draw a new secret).
+ */
 export async function logIn(baseUrl: string, email: string, password = PASSWORD): Promise<string> {
   const form = await fetch(`${baseUrl}/login`);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
@@ -105,7 +109,8 @@ export async function logIn(baseUrl: string, email: string, password = PASSWORD)
   await response.arrayBuffer();
   const session = cookiesOf(response).find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
   if (response.status !== 303 || !session) throw new Error(`login as ${email} answered ${response.status} without a session`);
-  return session;
+  const csrfSecret = cookiesOf(form).filter((cookie) => cookie.startsWith('herald_csrf='));
+  return [session, ...csrfSecret].join('; ');
 }
 
 /**
@@ -138,14 +143,14 @@ export async function startHerald(
   const worker = options.split ? startHeraldProcess(cleanup, [...flags, HERALD_BIN, 'worker'], env, dataDir) : undefined;
   await waitUntilServing(`${url}/readyz`, p);
   if (worker?.exited()) throw new Error(`herald worker exited with ${await worker.exit}:\n${worker.logTail()}`);
-  const sessionCookie = await logIn(url, seeded.email);
+  const browserCookies = await logIn(url, seeded.email);
   return {
     url,
     process: p,
     recipients: options.recipients,
     mailings: seeded.mailings,
     seedSeconds,
-    sessionCookie,
+    browserCookies,
     apiToken: seeded.apiToken,
     mailingId: seeded.mailingId,
     ...(worker ? { worker } : {}),

@@ -54,7 +54,7 @@ const TARGET_PAGES: Target[] = [
   {
     label: 'GET /recipients (signed in, first page)',
     path: '/recipients',
-    headers: (site) => ({ cookie: site.sessionCookie }),
+    headers: (site) => ({ cookie: site.browserCookies }),
     expect: (body) => /reader\d+@list\d+\.bench\.example/.test(body),
   },
   {

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -5,6 +6,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import helmet from 'helmet';
+import { LRUCache } from 'lru-cache';
 import type { Container } from './container.ts';
 import { registerAccessHooks } from './http/access.ts';
 import { registerAssets } from './http/assets.ts';
@@ -26,6 +28,44 @@ declare module 'fastify' {
   }
 }
 
+/** The headers a request-independent middleware (helmet's) sets, read by running it once. */
+function headersOf(middleware: (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void) {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | string[]) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  middleware({} as IncomingMessage, response as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+  });
+  return headers;
+}
+
+/**
+ * Cookie signatures, with the verdicts on cookies seen lately remembered: every page with a form
+ * checks the CSRF cookie's signature, and an HMAC per request showed in profiles. A verdict
+ * depends on nothing but the cookie's text and the key.
+ */
+function rememberingSigner(secret: string): Pick<fastifyCookie.Signer, 'sign' | 'unsign'> {
+  const signer = new fastifyCookie.Signer(secret);
+  const verdicts = new LRUCache<string, fastifyCookie.UnsignResult>({ max: 10_000 });
+  return {
+    sign: (value) => signer.sign(value),
+    unsign(signed) {
+      let verdict = verdicts.get(signed);
+      if (verdict === undefined) {
+        verdict = signer.unsign(signed);
+        verdicts.set(signed, verdict);
+      }
+      return { ...verdict };
+    },
+  };
+}
+
 /** Builds the HTTP app around a container; the listener lives apart (server.ts), tests use inject(). */
 export async function buildApp(c: Container): Promise<FastifyInstance> {
   const app = Fastify({
@@ -38,10 +78,6 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     frameworkErrors: frameworkErrors(c.mail.transportKind === 'dev-mailbox'),
   });
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
-    done();
-  });
   if (c.metrics.enabled) {
     app.addHook('onResponse', (request, reply, done) => {
       c.metrics.observe(request, reply);
@@ -49,7 +85,7 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     });
   }
 
-  await app.register(fastifyCookie, { secret: c.config.secretKey });
+  await app.register(fastifyCookie, { secret: rememberingSigner(c.config.secretKey) });
   await app.register(fastifyFormbody, { bodyLimit: 256 * 1024 });
   await app.register(fastifyMultipart, { limits: { fileSize: 50 * 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 } });
   await app.register(fastifyCsrf, {
@@ -64,27 +100,32 @@ export async function buildApp(c: Container): Promise<FastifyInstance> {
     cookieKey: 'herald_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', signed: true, secure: c.config.secureCookies },
   });
-  // helmet's middleware is built once here; @fastify/helmet built it again for every request
-  // (parsing the CSP each time), which showed in profiles of the home page.
-  const secureHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        upgradeInsecureRequests: c.config.secureCookies ? [] : null,
+  // helmet's headers depend on nothing in the request, so they are worked out once and each
+  // answer gets the same set (calling its middleware, or @fastify/helmet, per request showed in
+  // profiles of the home page). Every log line carries the request's id, and so does the answer.
+  const secureHeaders = headersOf(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          upgradeInsecureRequests: c.config.secureCookies ? [] : null,
+        },
       },
-    },
-    hsts: c.config.secureCookies,
-  });
-  app.addHook('onRequest', (request, reply, done) =>
-    secureHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+      hsts: c.config.secureCookies,
+    }),
   );
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(secureHeaders);
+    reply.header('x-request-id', request.id);
+    done();
+  });
   // With REDIS_URL every process counts in Redis; if Redis fails, requests pass rather than fail.
   await app.register(fastifyRateLimit, {
     global: false,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
@@ -5,7 +6,7 @@ import { formats, type Language, translator } from '../i18n/i18n.ts';
 import type { Permission } from '../permissions.ts';
 import type { Flash, PageContext } from '../views/layout.tsx';
 import { assetUrl } from './assets.ts';
-import { pageCsrfToken } from './http-cache.ts';
+import { pageCsrfToken, setEtagSource } from './http-cache.ts';
 
 /**
  * Who may reach a route: anyone (`public`), only signed-out visitors (`guest`), any signed-in
@@ -70,12 +71,13 @@ export function redirectWithFlash(reply: FastifyReply, url: string, kind: Flash[
   return reply.redirect(url, 303);
 }
 
-export function pageContext(request: FastifyRequest, reply: FastifyReply, devMailbox: boolean): PageContext {
+/** What every page gets from the request. `csrfToken` stands in for the token of a page rendered ahead (`renderTemplate`). */
+export function pageContext(request: FastifyRequest, reply: FastifyReply, devMailbox: boolean, csrfToken?: string): PageContext {
   return {
     actor: request.actor,
     // Drawn only by pages with forms: a page without one sets no CSRF cookie and may be cached publicly.
     get csrfToken() {
-      return pageCsrfToken(reply);
+      return csrfToken ?? pageCsrfToken(reply);
     },
     flash: request.flash,
     language: request.language,
@@ -99,6 +101,24 @@ export function sendHtml(reply: FastifyReply, html: string, status = 200) {
 
 /** Renders and sends a page. */
 export const sendPage = (reply: FastifyReply, page: VNode, status = 200) => sendHtml(reply, renderPage(page), status);
+
+/**
+ * A page rendered ahead, to be cached and sent many times (see `sendTemplate`). Its forms carry a
+ * nonce of this rendering, which no content of the page can contain, in place of a CSRF token.
+ */
+export function renderTemplate(page: (csrfToken: string) => VNode): string {
+  const nonce = `csrf-${randomUUID()}`;
+  return `${nonce}\n${renderPage(page(nonce))}`;
+}
+
+/** Sends a page made by `renderTemplate`, with this answer's own CSRF token in its forms. */
+export function sendTemplate(reply: FastifyReply, template: string) {
+  const at = template.indexOf('\n');
+  const nonce = template.slice(0, at);
+  const html = template.slice(at + 1);
+  setEtagSource(reply, template);
+  return sendHtml(reply, html.includes(nonce) ? html.replaceAll(nonce, pageCsrfToken(reply)) : html);
+}
 
 /** A string value from a form body (first one if repeated), or undefined. */
 export function formValues(body: unknown): Record<string, string | undefined> {

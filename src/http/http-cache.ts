@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Access } from './context.ts';
 
 /**
@@ -85,16 +86,46 @@ const tagsOf = (header: string | undefined) =>
     .filter(Boolean);
 
 /**
- * A weak ETag of a page: the body with this response's CSRF token left out (a new token is drawn
- * for every response, so hashing it would make every page unique), plus the browser's CSRF
+ * The text a response's ETag is made from, when it is not the body itself: a page rendered ahead
+ * and sent many times (`sendTemplate`) is tagged by its rendering, so each answer need not be hashed.
+ */
+const etagSources = new WeakMap<FastifyReply, string>();
+
+export function setEtagSource(reply: FastifyReply, text: string): void {
+  etagSources.set(reply, text);
+}
+
+/**
+ * A weak ETag of a page: of its text with this response's CSRF token left out (a new token is drawn
+ * for every response, so hashing it would make every page unique), and then of the browser's CSRF
  * secret cookie, which the page's forms are valid for.
  */
 function etagOf(request: FastifyRequest, reply: FastifyReply, payload: string | Buffer): string {
   const token = csrfTokens.get(reply);
+  const source = etagSources.get(reply);
   const body = typeof payload === 'string' ? payload : payload.toString('utf8');
-  const hash = createHash('sha256').update(token ? body.split(token).join('') : body);
-  if (token) hash.update(`\0${request.cookies.herald_csrf ?? ''}`);
-  return `W/"${hash.digest('base64url').slice(0, 27)}"`;
+  const digest = source !== undefined ? digestOf(source) : digestOf(token ? body.split(token).join('') : body);
+  const tag = token ? sha256(`${digest}\0${request.cookies.herald_csrf ?? ''}`) : digest;
+  return `W/"${tag.slice(0, 27)}"`;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * Digests of the texts hashed lately: a page shared by many visitors (the cached home page) or
+ * rendered ahead comes back as the same text, so it is hashed once, not once per request.
+ */
+const digests = new LRUCache<string, string>({ max: 64 });
+const MEMO_MAX_LENGTH = 64 * 1024;
+
+function digestOf(text: string): string {
+  if (text.length > MEMO_MAX_LENGTH) return sha256(text);
+  let digest = digests.get(text);
+  if (digest === undefined) {
+    digest = sha256(text);
+    digests.set(text, digest);
+  }
+  return digest;
 }
 
 function addVary(reply: FastifyReply, fields: string[]): void {

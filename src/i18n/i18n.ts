@@ -163,9 +163,34 @@ export function formats(language: Language, timeZone = 'UTC'): Formats {
   }
   const number = numbers;
   return {
-    dateTime: (date) => dateTimeFormat(language, timeZone, 'dateTime').format(date),
-    date: (date) => dateTimeFormat(language, timeZone, 'date').format(date),
-    time: (date) => dateTimeFormat(language, timeZone, 'time').format(date),
+    dateTime: (date) => formatted(language, timeZone, 'dateTime', date),
+    date: (date) => formatted(language, timeZone, 'date', date),
+    time: (date) => formatted(language, timeZone, 'time', date),
     number: (value) => number.format(value),
   };
+}
+
+/**
+ * Formatted dates and times, kept per format and stretch of time: every time zone's offset is a
+ * whole number of quarter hours, so instants in one UTC minute read the same to the minute, and
+ * instants in one UTC quarter hour fall on the same day, everywhere. A list page formats a date
+ * per row, and Intl's formatting showed in its profiles.
+ */
+const formattedMemo = new Map<string, string>();
+const FORMATTED_LIMIT = 10_000;
+const MINUTE = 60_000;
+const QUARTER_HOUR = 15 * MINUTE;
+
+function formatted(language: Language, timeZone: string, style: 'dateTime' | 'date' | 'time', date: Date): string {
+  const time = date.getTime();
+  if (Number.isNaN(time)) return dateTimeFormat(language, timeZone, style).format(date); // throws, as Intl does
+  const stretch = Math.floor(time / (style === 'date' ? QUARTER_HOUR : MINUTE));
+  const key = `${language} ${timeZone} ${style} ${stretch}`;
+  let text = formattedMemo.get(key);
+  if (text === undefined) {
+    text = dateTimeFormat(language, timeZone, style).format(date);
+    if (formattedMemo.size >= FORMATTED_LIMIT) formattedMemo.clear();
+    formattedMemo.set(key, text);
+  }
+  return text;
 }

@@ -16,6 +16,20 @@ export function hasControlChar(value: string, multiline = false): boolean {
 }
 
 /** A search box's text: odd input (too long, control characters) means no search rather than an error. */
+/**
+ * List parameters from a query string fall back to a default when absent or odd. An absent one
+ * takes its default at once: going through `.catch` means a failed parse, and zod's failures cost
+ * more than the rest of a cached list page.
+ */
+export const listParam = <T extends z.ZodType>(schema: T, fallback: z.output<T> & {}) =>
+  schema.default(fallback as never).catch(fallback as never) as unknown as z.ZodType<z.output<T>>;
+
+/** A page number: 1 when absent or odd. */
+export const pageNumber = listParam(z.coerce.number().int().min(1).max(1_000_000), 1);
+
+/** Rows per page, at most `max`. */
+export const pageSize = (max: number, fallback: number) => listParam(z.coerce.number().int().min(1).max(max), fallback);
+
 export const searchText = z
   .string()
   .trim()

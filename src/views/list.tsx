@@ -8,13 +8,25 @@ export function listUrl(
   query: Record<string, string | number | undefined>,
   change: Record<string, string | number>,
 ) {
-  const params = new URLSearchParams();
+  const pairs: string[] = [];
   for (const [key, value] of Object.entries({ ...query, ...change })) {
-    if (value !== undefined && value !== '') params.set(key, String(value));
+    if (value !== undefined && value !== '') pairs.push(`${formEncode(key)}=${formEncode(String(value))}`);
   }
-  const text = params.toString();
-  return text ? `${path}?${text}` : path;
+  return pairs.length ? `${path}?${pairs.join('&')}` : path;
 }
+
+/**
+ * A query-string component as URLSearchParams writes it (space as `+`, and `!'()~` escaped too).
+ * A list page writes a dozen links: URLSearchParams per link showed in its profiles.
+ */
+const formEncode = (text: string) =>
+  encodeURIComponent(wellFormed(text)).replace(/%20|[!'()~]/g, (c) =>
+    c === '%20' ? '+' : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+
+/** The text with each lone surrogate (which encodeURIComponent refuses) made U+FFFD, as URLSearchParams does. */
+const wellFormed = (text: string) =>
+  text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 /** A column header that sorts by its column, toggling direction, with aria-sort for screen readers. */
 export function SortHeader(props: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hasControlChar } from '../../lib/validation.ts';
+import { hasControlChar, pageNumber, pageSize } from '../../lib/validation.ts';
 
 const optionalText = (max: number) =>
   z
@@ -16,8 +16,8 @@ export const auditListSchema = z.object({
   action: optionalText(100),
   targetType: optionalText(50),
   targetId: optionalText(50),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(50),
+  page: pageNumber,
+  pageSize: pageSize(200, 50),
 });
 
 export type AuditListQuery = z.infer<typeof auditListSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msg } from '../../i18n/i18n.ts';
-import { hasControlChar, singleLine } from '../../lib/validation.ts';
+import { hasControlChar, pageNumber, pageSize, singleLine } from '../../lib/validation.ts';
 
 export const POST_BODY_MAX = 100_000;
 
@@ -19,8 +19,8 @@ export type PostInput = z.infer<typeof postSchema>;
 
 /** List parameters from a query string; anything odd falls back to the default rather than failing. */
 export const postListSchema = z.object({
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(50).catch(10),
+  page: pageNumber,
+  pageSize: pageSize(50, 10),
 });
 
 /** A slug as Herald makes them; anything else cannot name a post. */

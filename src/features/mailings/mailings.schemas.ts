@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msg } from '../../i18n/i18n.ts';
-import { searchText, singleLine, timeZone } from '../../lib/validation.ts';
+import { pageNumber, pageSize, searchText, singleLine, timeZone } from '../../lib/validation.ts';
 import { scheduleSchema } from './schedule.ts';
 import { daysInMonth, toInstant } from './zoned-time.ts';
 
@@ -101,6 +101,6 @@ export const mailingStatusFilter = z.enum(['created', 'running', 'completed']).o
 export const mailingListSchema = z.object({
   q: searchText,
   status: mailingStatusFilter,
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(25),
+  page: pageNumber,
+  pageSize: pageSize(200, 25),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msg } from '../../i18n/i18n.ts';
-import { hasControlChar, searchText, singleLine } from '../../lib/validation.ts';
+import { hasControlChar, listParam, pageNumber, pageSize, searchText, singleLine } from '../../lib/validation.ts';
 import { checkTemplate } from './messages.render.ts';
 import { messageSorts } from './messages.repository.ts';
 
@@ -31,8 +31,8 @@ export type MessageInput = z.infer<typeof messageSchema>;
 /** List parameters from a query string; anything odd falls back to the default rather than failing. */
 export const messageListSchema = z.object({
   q: searchText,
-  sort: z.enum(messageSorts).catch('updatedAt'),
-  direction: z.enum(['asc', 'desc']).catch('desc'),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(25),
+  sort: listParam(z.enum(messageSorts), 'updatedAt'),
+  direction: listParam(z.enum(['asc', 'desc']), 'desc'),
+  page: pageNumber,
+  pageSize: pageSize(200, 25),
 });

@@ -1,10 +1,11 @@
 import type {} from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
-import { formValues, pageContext, redirectWithFlash, sendPage } from '../../http/context.ts';
+import { formValues, pageContext, redirectWithFlash, renderTemplate, sendPage, sendTemplate } from '../../http/context.ts';
 import { handleForm } from '../../http/forms.ts';
 import { actorOf, type Handler, idParam } from '../../http/handlers.ts';
 import { msg } from '../../i18n/i18n.ts';
+import { AUTH } from '../../lib/cache.ts';
 import { can, mayChange } from '../../permissions.ts';
 import { CsvFormatError, exportRecipientsCsv, importRecipientsCsv } from './recipients.csv.ts';
 import { recipientListSchema } from './recipients.schemas.ts';
@@ -28,12 +29,26 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
   return {
     list: async (request, reply) => {
       const actor = actorOf(request);
-      const query = recipientListSchema.parse(request.query ?? {});
-      const page = await recipients.listRecipients(actor, query);
-      return sendPage(
-        reply,
-        RecipientListPage({ ctx: ctx(request, reply), page, query, showOwner: can(actor, 'recipients:read_all') }),
+      const showOwner = can(actor, 'recipients:read_all');
+      if (request.flash) {
+        const query = recipientListSchema.parse(request.query ?? {});
+        const page = await recipients.listRecipients(actor, query);
+        return sendPage(reply, RecipientListPage({ ctx: ctx(request, reply), page, query, showOwner }));
+      }
+      // Without a flash message, the whole page is the reader's own rendering of the list's data: it
+      // is kept with the data, and moves on with any change to the reader too (name, role, language).
+      const { language, timeZone } = ctx(request, reply);
+      const template = await recipients.renderListPage(
+        actor,
+        request.query,
+        `page:${actor.userId}:${language}:${timeZone}`,
+        (page, query) =>
+          renderTemplate((csrfToken) =>
+            RecipientListPage({ ctx: pageContext(request, reply, deps.devMailbox, csrfToken), page, query, showOwner }),
+          ),
+        [AUTH],
       );
+      return sendTemplate(reply, template);
     },
 
     show: async (request, reply) => {

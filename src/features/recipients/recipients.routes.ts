@@ -17,9 +17,12 @@ export const recipientJson = (r: RecipientView) => ({
 export function createRecipientsApi(deps: { recipients: RecipientsService }) {
   const { recipients } = deps;
   return {
-    list: async (request) => {
-      const page = await recipients.listRecipients(actorOf(request), request.query);
-      return { ...page, items: page.items.map(recipientJson) };
+    // The answer's JSON is kept as long as the page's data, like the page's HTML.
+    list: async (request, reply) => {
+      const json = await recipients.renderListPage(actorOf(request), request.query, 'api-v1', (page) =>
+        JSON.stringify({ ...page, items: page.items.map(recipientJson) }),
+      );
+      return reply.type('application/json; charset=utf-8').send(json);
     },
     show: async (request) => recipientJson(await recipients.getRecipient(actorOf(request), idParam(request))),
     create: async (request, reply) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { msg } from '../../i18n/i18n.ts';
-import { emailAddress, hasControlChar, searchText } from '../../lib/validation.ts';
+import { emailAddress, hasControlChar, listParam, pageNumber, pageSize, searchText } from '../../lib/validation.ts';
 import { recipientSorts } from './recipients.repository.ts';
 
 export const recipientSchema = z.object({
@@ -25,8 +25,8 @@ export type RecipientInput = z.infer<typeof recipientSchema>;
 /** List parameters from a query string; anything odd falls back to the default rather than failing. */
 export const recipientListSchema = z.object({
   q: searchText,
-  sort: z.enum(recipientSorts).catch('createdAt'),
-  direction: z.enum(['asc', 'desc']).catch('desc'),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(25),
+  sort: listParam(z.enum(recipientSorts), 'createdAt'),
+  direction: listParam(z.enum(['asc', 'desc']), 'desc'),
+  page: pageNumber,
+  pageSize: pageSize(200, 25),
 });

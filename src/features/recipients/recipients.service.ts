@@ -3,14 +3,24 @@ import { msg } from '../../i18n/i18n.ts';
 import { type Cache, cached, namespaceOf } from '../../lib/cache.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { parseId } from '../../lib/ids.ts';
-import { ownScope, scopeFor } from '../../lib/scope.ts';
+import { type OwnerScope, ownScope, type Page, scopeFor } from '../../lib/scope.ts';
 import { parseInput } from '../../lib/validation.ts';
 import { type Actor, mayChange } from '../../permissions.ts';
-import type { RecipientsRepository, RecipientView } from './recipients.repository.ts';
+import type { RecipientListQuery, RecipientsRepository, RecipientView } from './recipients.repository.ts';
 import { recipientListSchema, recipientSchema } from './recipients.schemas.ts';
 
-/** How long a list total may be kept when no write announces a change (a deleted owner takes theirs away). */
-const TOTAL_TTL_SECONDS = 60;
+/** How long a list page or total may be kept when no write announces a change (a deleted owner takes theirs away). */
+const LIST_TTL_SECONDS = 60;
+
+/**
+ * Where a list page of `scope` is cached: under the version of the owner's data (or everyone's,
+ * for managers), which every write to their recipients and suppressions moves on (`invalidate`).
+ */
+const listCaching = (scope: OwnerScope, name: string, query: object) => ({
+  name: `${name}:${JSON.stringify(query)}`,
+  dependsOn: [namespaceOf(scope)],
+  ttlSeconds: LIST_TTL_SECONDS,
+});
 
 /** Recipients: owner-scoped CRUD; managers read everyone's, only admins change another's. */
 export function createRecipientsService(deps: {
@@ -40,20 +50,47 @@ export function createRecipientsService(deps: {
     return recipient;
   }
 
+  /** One page of the recipients the actor may read, and how many match. */
+  async function listRecipients(actor: Actor, rawQuery: unknown): Promise<Page<RecipientView>> {
+    const query = recipientListSchema.parse(rawQuery ?? {});
+    const scope = scopeFor(actor, 'recipients:read_all');
+    const { cache } = deps;
+    if (!cache) return repository.list(scope, query);
+    const page = await cached(cache, listCaching(scope, 'recipients-page', query), () =>
+      repository.list(scope, query, (count) =>
+        cached(cache, listCaching(scope, 'recipients-total', { q: query.q ?? '' }), count),
+      ),
+    );
+    // Cached as JSON: the dates come back as strings.
+    return {
+      ...page,
+      items: page.items.map((r) => ({ ...r, createdAt: new Date(r.createdAt), updatedAt: new Date(r.updatedAt) })),
+    };
+  }
+
   return {
     getRecipient,
     getWritable,
+    listRecipients,
 
-    listRecipients(actor: Actor, rawQuery: unknown) {
+    /**
+     * `render`'s text of the actor's list page (HTML, JSON), kept as long as the page's data: making
+     * the text costs more than the query. `variant` names all else the text depends on (the format,
+     * the reader, their language and time zone), and `alsoDependsOn` the namespaces of what else it shows.
+     */
+    async renderListPage(
+      actor: Actor,
+      rawQuery: unknown,
+      variant: string,
+      render: (page: Page<RecipientView>, query: RecipientListQuery) => string,
+      alsoDependsOn: string[] = [],
+    ): Promise<string> {
       const query = recipientListSchema.parse(rawQuery ?? {});
       const scope = scopeFor(actor, 'recipients:read_all');
-      const { cache } = deps;
-      if (!cache) return repository.list(scope, query);
-      // Every write to an owner's recipients bumps their namespace and everyone's (`invalidate`).
-      const name = `recipients-total:${JSON.stringify(query.q ?? '')}`;
-      return repository.list(scope, query, (count) =>
-        cached(cache, { name, dependsOn: [namespaceOf(scope)], ttlSeconds: TOTAL_TTL_SECONDS }, count),
-      );
+      const make = async () => render(await listRecipients(actor, query), query);
+      if (!deps.cache) return make();
+      const caching = listCaching(scope, `recipients-page-text:${variant}`, query);
+      return cached(deps.cache, { ...caching, dependsOn: [...caching.dependsOn, ...alsoDependsOn] }, make);
     },
 
     async createRecipient(actor: Actor, input: unknown) {

@@ -1,6 +1,6 @@
 import type { FieldErrors } from '../../errors.ts';
 import { assetUrl } from '../../http/assets.ts';
-import { msg } from '../../i18n/i18n.ts';
+import { msg, type Translate } from '../../i18n/i18n.ts';
 import type { Page } from '../../lib/scope.ts';
 import { Field, Form, type FormValues, TextArea } from '../../views/forms.tsx';
 import { Layout, type PageContext } from '../../views/layout.tsx';
@@ -15,13 +15,20 @@ const suppressionLabels: Record<string, string> = {
   manual: msg('Suppressed'),
 };
 
-function SuppressedBadge({ reason }: { reason: string | null }) {
-  const t = useT();
+/**
+ * The mark of a suppressed address, or nothing. A plain function rather than a component: a list
+ * page calls it for every row, and a component with hooks cost a few microseconds a row even when
+ * it rendered nothing.
+ */
+function suppressedBadge(t: Translate, reason: string | null) {
   if (!reason) return null;
   return (
-    <mark class="badge" title={t('Every run skips this address')}>
-      {t(suppressionLabels[reason] ?? reason)}
-    </mark>
+    <>
+      {' '}
+      <mark class="badge" title={t('Every run skips this address')}>
+        {t(suppressionLabels[reason] ?? reason)}
+      </mark>
+    </>
   );
 }
 
@@ -75,7 +82,8 @@ export function RecipientListPage(props: {
             {page.items.map((r) => (
               <tr>
                 <td>
-                  <a href={`/recipients/${r.id}`}>{r.email}</a> <SuppressedBadge reason={r.suppressedReason} />
+                  <a href={`/recipients/${r.id}`}>{r.email}</a>
+                  {suppressedBadge(t, r.suppressedReason)}
                 </td>
                 <td>{r.fullName}</td>
                 <td>{r.comment.length > 80 ? `${r.comment.slice(0, 80)}…` : r.comment}</td>
@@ -101,7 +109,8 @@ export function RecipientPage(props: { ctx: PageContext; recipient: RecipientVie
       </p>
       <article>
         <h1>
-          {r.email} <SuppressedBadge reason={r.suppressedReason} />
+          {r.email}
+          {suppressedBadge(t, r.suppressedReason)}
         </h1>
         <table>
           <tbody>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { msg } from '../../i18n/i18n.ts';
+import { listParam, pageNumber, pageSize } from '../../lib/validation.ts';
 import { formatDay } from '../../views/format.ts';
 
 /** Whose figures: the actor's own, or the whole instance (`stats:read_all`). */
@@ -13,11 +14,11 @@ export type UserFigureSort = (typeof userFigureSorts)[number];
 
 /** The managers' table: anything odd falls back to the default rather than failing. */
 export const userFiguresQuerySchema = z.object({
-  sort: z.enum(userFigureSorts).catch('sent'),
+  sort: listParam(z.enum(userFigureSorts), 'sent'),
   /** Without a direction, numbers sort largest first and text A to Z. */
   dir: z.enum(['asc', 'desc']).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
-  pageSize: z.coerce.number().int().min(1).max(200).catch(50),
+  page: pageNumber,
+  pageSize: pageSize(200, 50),
 });
 
 /** What an id or a day filter says when refused, one full sentence per field (so each translates whole). */
