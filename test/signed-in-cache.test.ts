@@ -127,6 +127,22 @@ for (const mode of ['memory', 'redis'] as const) {
       }
     });
 
+    test('a list page kept in the cache gets a fresh CSRF token in every answer, and it works', async () => {
+      const { agent } = await signedIn(t);
+      const tokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+      await agent.get('/recipients'); // shows, and so ends, the flash message of logging in
+      const [first, second] = [await agent.get('/recipients'), await agent.get('/recipients')];
+      const tokens = [tokenOf(first.body), tokenOf(second.body)];
+      assert.ok(tokens[0] && tokens[1], 'the logout form carries a token');
+      assert.notEqual(tokens[0], tokens[1]);
+      assert.ok(!second.body.includes('csrf-'), 'no placeholder is left in the page');
+      assert.equal(first.headers.etag, second.headers.etag, 'one ETag for one rendering');
+      const revalidated = await agent.get('/recipients', { 'if-none-match': String(second.headers.etag) });
+      assert.equal(revalidated.statusCode, 304);
+      assert.equal((await agent.post('/logout', {}, { csrf: tokens[1] })).statusCode, 303);
+      assert.equal(await recipientsPage(agent), 303, 'logged out by the cached page’s form');
+    });
+
     test('a random session cookie or API token is refused', async () => {
       const stranger = new Agent(t.app);
       stranger.cookies.set('herald_session', 'x'.repeat(43));

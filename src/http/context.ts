@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { formats, type Language, translator } from '../i18n/i18n.ts';
@@ -95,7 +96,7 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply, devMai
 export const renderPage = (page: VNode): string => `<!doctype html>${renderToString(page)}`;
 
 /** Sends a page's HTML; its Cache-Control and ETag come from http-cache.ts. */
-export function sendHtml(reply: FastifyReply, html: string, status = 200) {
+export function sendHtml(reply: FastifyReply, html: string | Buffer, status = 200) {
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').send(html);
 }
 
@@ -111,13 +112,27 @@ export function renderTemplate(page: (csrfToken: string) => VNode): string {
   return `${nonce}\n${renderPage(page(nonce))}`;
 }
 
+/**
+ * Templates lately sent, as UTF-8 pieces between their nonces: a page sent many times is split and
+ * encoded once, and each answer is the pieces joined by its token (one copy, no encoding).
+ */
+const templatePieces = new LRUCache<string, Buffer[]>({ max: 256 });
+
 /** Sends a page made by `renderTemplate`, with this answer's own CSRF token in its forms. */
 export function sendTemplate(reply: FastifyReply, template: string) {
-  const at = template.indexOf('\n');
-  const nonce = template.slice(0, at);
-  const html = template.slice(at + 1);
+  let pieces = templatePieces.get(template);
+  if (pieces === undefined) {
+    const at = template.indexOf('\n');
+    pieces = template
+      .slice(at + 1)
+      .split(template.slice(0, at))
+      .map((piece) => Buffer.from(piece));
+    templatePieces.set(template, pieces);
+  }
   setEtagSource(reply, template);
-  return sendHtml(reply, html.includes(nonce) ? html.replaceAll(nonce, pageCsrfToken(reply)) : html);
+  if (pieces.length === 1) return sendHtml(reply, pieces[0] as Buffer);
+  const token = Buffer.from(pageCsrfToken(reply));
+  return sendHtml(reply, Buffer.concat(pieces.flatMap((piece, i) => (i === 0 ? [piece] : [token, piece]))));
 }
 
 /** A string value from a form body (first one if repeated), or undefined. */

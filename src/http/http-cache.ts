@@ -103,8 +103,8 @@ export function setEtagSource(reply: FastifyReply, text: string): void {
 function etagOf(request: FastifyRequest, reply: FastifyReply, payload: string | Buffer): string {
   const token = csrfTokens.get(reply);
   const source = etagSources.get(reply);
-  const body = typeof payload === 'string' ? payload : payload.toString('utf8');
-  const digest = source !== undefined ? digestOf(source) : digestOf(token ? body.split(token).join('') : body);
+  const body = () => (typeof payload === 'string' ? payload : payload.toString('utf8'));
+  const digest = source !== undefined ? digestOf(source) : digestOf(token ? body().split(token).join('') : body());
   const tag = token ? sha256(`${digest}\0${request.cookies.herald_csrf ?? ''}`) : digest;
   return `W/"${tag.slice(0, 27)}"`;
 }
