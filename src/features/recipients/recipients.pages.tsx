@@ -37,11 +37,10 @@ export function createRecipientPages(deps: { recipients: RecipientsService; devM
       }
       // Without a flash message, the whole page is the reader's own rendering of the list's data: it
       // is kept with the data, and moves on with any change to the reader too (name, role, language).
-      const { language, timeZone } = ctx(request, reply);
       const template = await recipients.renderListPage(
         actor,
         request.query,
-        `page:${actor.userId}:${language}:${timeZone}`,
+        `page:${actor.userId}:${request.language}:${actor.timeZone ?? 'UTC'}`,
         (page, query) =>
           renderTemplate((csrfToken) =>
             RecipientListPage({ ctx: pageContext(request, reply, deps.devMailbox, csrfToken), page, query, showOwner }),
