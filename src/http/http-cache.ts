@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { Access } from './context.ts';
@@ -109,7 +109,7 @@ function etagOf(request: FastifyRequest, reply: FastifyReply, payload: string | 
   return `W/"${tag.slice(0, 27)}"`;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+const sha256 = (text: string) => hash('sha256', text, 'base64url');
 
 /**
  * Digests of the texts hashed lately: a page shared by many visitors (the cached home page) or

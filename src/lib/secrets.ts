@@ -1,12 +1,13 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** A long random token for links and API access; only its hash is stored. */
 export function generateToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** A token's SHA-256, as stored (one-shot `hash`: every signed-in request hashes its token). */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 // scrypt N=2^15, r=8, p=1: about 32 MiB and tens of milliseconds a hash (OWASP's minimum is 2^17 / 8 / 1
