@@ -130,6 +130,10 @@ function digestOf(text: string): string {
 
 function addVary(reply: FastifyReply, fields: string[]): void {
   const current = String(reply.getHeader('vary') ?? '');
+  if (current === '') {
+    reply.header('vary', fields.join(', '));
+    return;
+  }
   const present = new Set(current.split(',').map((field) => field.trim().toLowerCase()));
   const missing = fields.filter((field) => !present.has(field.toLowerCase()));
   if (missing.length) reply.header('vary', [current, ...missing].filter(Boolean).join(', '));

@@ -35,7 +35,7 @@ import { reasonInputSchema } from '../lib/validation.ts';
 import { ApiDocsPage } from '../views/api-docs.tsx';
 import { HomePage } from '../views/home.tsx';
 import type { Access } from './context.ts';
-import { LANGUAGE_COOKIE, pageContext, renderPage, sendHtml, sendPage } from './context.ts';
+import { LANGUAGE_COOKIE, pageContext, renderTemplate, sendPage, sendTemplate } from './context.ts';
 import { safeNext } from './forms.ts';
 import { type ApiDoc, type ApiOperation, buildOpenApiDocument } from './openapi.ts';
 
@@ -116,23 +116,24 @@ export function registerRoutes(app: FastifyInstance, c: Container) {
   route('GET', '/metrics', 'public', c.metrics.handler, { apiToken: false }); // 404 without METRICS_TOKEN; its own bearer token
 
   // Pages
-  const homePage = async (request: FastifyRequest, reply: FastifyReply) => {
-    const figures = await c.mailings.figures(request.actor);
-    const posts = await c.blog.listRandomPublished();
-    return renderPage(HomePage({ ctx: pageContext(request, reply, devMailbox), figures, posts }));
-  };
+  const homeData = async (request: FastifyRequest) => ({
+    figures: await c.mailings.figures(request.actor),
+    posts: await c.blog.listRandomPublished(),
+  });
   route('GET', '/', 'public', async (request, reply) => {
     // Anonymous visitors, the bulk of a home page's traffic, share one rendering per language
     // for a few seconds (it holds no form, so no CSRF token); a write to the figures or the blog
-    // renders it anew. Its random posts change with each rendering.
+    // renders it anew. Its random posts change with each rendering. It is sent as a template
+    // (`sendTemplate`): encoded once, and tagged once for its ETag.
     const ttlSeconds = c.config.homePageCacheSeconds;
     const shared = ttlSeconds > 0 && request.actor === null && request.flash === null && request.url === '/';
-    const html = shared
-      ? await cached(c.cache, { name: `home-page:${request.language}`, dependsOn: [ALL, POSTS], ttlSeconds }, () =>
-          homePage(request, reply),
-        )
-      : await homePage(request, reply);
-    return sendHtml(reply, html);
+    if (!shared) return sendPage(reply, HomePage({ ctx: pageContext(request, reply, devMailbox), ...(await homeData(request)) }));
+    const caching = { name: `home-page:${request.language}`, dependsOn: [ALL, POSTS], ttlSeconds };
+    const template = await cached(c.cache, caching, async () => {
+      const data = await homeData(request);
+      return renderTemplate((csrfToken) => HomePage({ ctx: pageContext(request, reply, devMailbox, csrfToken), ...data }));
+    });
+    return sendTemplate(reply, template);
   });
   route('GET', '/language/:language', 'public', async (request, reply) => {
     const { language } = request.params as { language: string };
