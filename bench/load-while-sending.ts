@@ -13,12 +13,12 @@ import { createDatabase, startPostgres } from '../test/support/postgres.ts';
 import { type Cleanup, runBenchmark } from './cleanup.ts';
 import { describeHang, finishedRun, STALL_SECONDS, stallWatch, tuning } from './herald.ts';
 import {
+  answersOf,
   correct,
   type LoadResult,
   type MixedLoadResult,
   measureMixedLoad,
   probe,
-  REQUEST_TIMEOUT_SECONDS,
   settleAt,
 } from './load.ts';
 import { type Sink, startSink, waitForCount } from './postfix.ts';
@@ -149,14 +149,7 @@ function readMemory(label: string, p: HeraldProcess) {
 }
 
 function describeTarget(r: LoadResult): string {
-  const codes = Object.entries(r.statusCodes)
-    .map(([code, n]) => `${code}: ${int(n)}`)
-    .join(', ');
-  const problems = [
-    r.non2xx ? `${int(r.non2xx)} non-2xx` : '',
-    r.errors ? `${int(r.errors)} connection errors` : '',
-    r.timeouts ? `${int(r.timeouts)} timed out (> ${REQUEST_TIMEOUT_SECONDS} s)` : '',
-  ].filter(Boolean);
+  const { codes, problems } = answersOf(r);
   return `${reqs(r.requestsPerSecond)}, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}; responses ${codes || 'none'}${problems.length ? `; ${problems.join(', ')}` : ''}`;
 }
 

@@ -4,6 +4,7 @@
  */
 import autocannon, { type Result } from 'autocannon';
 import type { Cleanup } from './cleanup.ts';
+import { int } from './report.ts';
 
 export interface LoadSettings {
   connections: number;
@@ -34,6 +35,20 @@ export interface LoadResult {
 }
 
 export const REQUEST_TIMEOUT_SECONDS = 10;
+
+/** A run's answers by status code, and what went wrong (non-2xx, broken connections, timeouts), as words. */
+export function answersOf(r: LoadResult, extraProblems: string[] = []): { codes: string; problems: string[] } {
+  const codes = Object.entries(r.statusCodes)
+    .map(([code, n]) => `${code}: ${int(n)}`)
+    .join(', ');
+  const problems = [
+    r.non2xx ? `${int(r.non2xx)} non-2xx` : '',
+    r.errors ? `${int(r.errors)} connection errors` : '',
+    r.timeouts ? `${int(r.timeouts)} timed out (> ${REQUEST_TIMEOUT_SECONDS} s)` : '',
+    ...extraProblems,
+  ].filter(Boolean);
+  return { codes, problems };
+}
 
 /** Resolves once the server has worked off the requests the load left in flight. */
 export type Settle = () => Promise<number>;

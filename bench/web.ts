@@ -8,7 +8,16 @@
  */
 import { createDatabase, startPostgres } from '../test/support/postgres.ts';
 import { type Cleanup, runBenchmark } from './cleanup.ts';
-import { correct, type LoadResult, type LoadSettings, measureLoad, probe, REQUEST_TIMEOUT_SECONDS, settleAt } from './load.ts';
+import {
+  answersOf,
+  correct,
+  type LoadResult,
+  type LoadSettings,
+  measureLoad,
+  probe,
+  REQUEST_TIMEOUT_SECONDS,
+  settleAt,
+} from './load.ts';
 import { buildDist, builtIsFresh } from './processes.ts';
 import { countFromEnv, describeMachine, int, machineInfo, megabytes, type Row, renderTable, seconds } from './report.ts';
 import { type HeraldSite, HTTP_LIMITS, startHello, startHerald } from './web-herald.ts';
@@ -74,15 +83,9 @@ const latency = (ms: number, r: LoadResult) => (r.responses2xx > 0 ? `${int(ms)}
 
 function describeLoad(r: LoadResult, ceiling?: number): string {
   const ratio = ceiling ? ` (${(r.requestsPerSecond / ceiling).toFixed(2)}× hello-world)` : '';
-  const codes = Object.entries(r.statusCodes)
-    .map(([code, n]) => `${code}: ${int(n)}`)
-    .join(', ');
-  const problems = [
-    r.non2xx ? `${int(r.non2xx)} non-2xx` : '',
-    r.errors ? `${int(r.errors)} connection errors` : '',
-    r.timeouts ? `${int(r.timeouts)} timed out (> ${REQUEST_TIMEOUT_SECONDS} s)` : '',
+  const { codes, problems } = answersOf(r, [
     r.settleSeconds >= 1 ? `then ${seconds(r.settleSeconds)} to finish the requests left in flight` : '',
-  ].filter(Boolean);
+  ]);
   return (
     `${reqs(r.requestsPerSecond)}${ratio}, p50 ${latency(r.p50, r)}, p99 ${latency(r.p99, r)}, max ${latency(r.max, r)}; ` +
     `responses ${codes || `none within ${load.seconds} s`}${problems.length ? `; ${problems.join(', ')}` : ''}`
