@@ -12,15 +12,7 @@ import pg from 'pg';
 import { createDatabase, startPostgres } from '../test/support/postgres.ts';
 import { type Cleanup, runBenchmark } from './cleanup.ts';
 import { describeHang, finishedRun, STALL_SECONDS, stallWatch, tuning } from './herald.ts';
-import {
-  answersOf,
-  correct,
-  type LoadResult,
-  type MixedLoadResult,
-  measureMixedLoad,
-  probe,
-  settleAt,
-} from './load.ts';
+import { answersOf, correct, type LoadResult, type MixedLoadResult, measureMixedLoad, probe, settleAt } from './load.ts';
 import { type Sink, startSink, waitForCount } from './postfix.ts';
 import { buildDist, type HeraldProcess } from './processes.ts';
 import { countFromEnv, describeMachine, int, machineInfo, megabytes, type Row, rate, renderTable, seconds } from './report.ts';
