@@ -46,8 +46,18 @@ export interface ActiveRun {
   format: 'markdown' | 'text';
 }
 
-const pgArray = (values: (string | number | null)[]) =>
-  `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+/** A PostgreSQL array literal: numbers as they are, strings quoted (and escaped only when they need it). */
+function pgArray(values: readonly (string | number | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (i > 0) out += ',';
+    if (value === null || value === undefined) out += 'NULL';
+    else if (typeof value === 'number') out += value;
+    else out += `"${/[\\"]/.test(value) ? value.replace(/[\\"]/g, '\\$&') : value}"`;
+  }
+  return `${out}}`;
+}
 
 export function createSendingRepository(db: Db) {
   return {
@@ -148,8 +158,12 @@ export function createSendingRepository(db: Db) {
                 lease_expires_at = CASE WHEN c.suppressed THEN NULL ELSE now() + make_interval(secs => ${leaseSeconds}) END,
                 attempt_count = d.attempt_count + CASE WHEN c.suppressed THEN 0 ELSE 1 END, updated_at = now()
             FROM (
-              SELECT q.id, EXISTS (SELECT 1 FROM suppressions s WHERE s.owner_id = m.owner_id AND s.email = q.email) AS suppressed
-              FROM deliveries q JOIN runs r ON r.id = q.run_id JOIN mailings m ON m.id = r.mailing_id
+              -- The owner is looked up once (an InitPlan), not joined for every row.
+              SELECT q.id, EXISTS (
+                       SELECT 1 FROM suppressions s
+                       WHERE s.owner_id = (SELECT m.owner_id FROM runs r JOIN mailings m ON m.id = r.mailing_id WHERE r.id = ${runId})
+                         AND s.email = q.email) AS suppressed
+              FROM deliveries q
               WHERE q.run_id = ${runId} AND q.state = 'queued' AND q.id > ${afterId}
                 AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= now())
               ORDER BY q.id LIMIT ${limit}
@@ -160,28 +174,35 @@ export function createSendingRepository(db: Db) {
       ).then((rows) => rows.sort((a, b) => a.id - b.id));
     },
 
-    /** Writes a batch of attempts and the deliveries' new states in two statements, only for leases still held. */
+    /**
+     * Writes a batch of attempts and the deliveries' new states in two statements, only for leases
+     * still held. The lease owner alone says so (it is set only while a delivery is `sending`): a
+     * condition on the state would lead the planner to the lease index, whose dead entries grow
+     * with every claim of a large run, instead of the primary key.
+     */
     async recordResults(results: AttemptResult[], worker: string): Promise<void> {
       if (results.length === 0) return;
       const col = <K extends keyof AttemptResult>(
         key: K,
         map: (v: AttemptResult[K]) => string | number | null = (v) => v as never,
       ) => pgArray(results.map((r) => map(r[key])));
-      await db.transaction(async (tx) => {
-        await tx.execute(sql`
-          INSERT INTO attempts (delivery_id, run_id, attempted_at, success, code, response, duration_ms, server, worker)
-          SELECT *, ${worker}::text FROM unnest(${col('deliveryId')}::bigint[], ${col('runId')}::int[],
+      // One statement (atomic by itself): the arrays travel once, and no BEGIN and COMMIT round trips.
+      await db.execute(sql`
+        WITH u AS (
+          SELECT * FROM unnest(${col('deliveryId')}::bigint[], ${col('runId')}::int[],
                                ${col('attemptedAt', (d) => d.toISOString())}::timestamptz[], ${col('success', (b) => String(b))}::boolean[],
-                               ${col('code')}::int[], ${col('response')}::text[], ${col('durationMs')}::int[], ${col('server')}::text[])`);
-        await tx.execute(sql`
-          UPDATE deliveries d
-          SET state = u.state, next_attempt_at = u.next_at, last_code = u.code, last_response = u.response,
-              lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-          FROM unnest(${col('deliveryId')}::bigint[], ${col('state')}::text[],
-                      ${col('nextAttemptAt', (d) => d?.toISOString() ?? null)}::timestamptz[],
-                      ${col('code')}::int[], ${col('response')}::text[]) AS u(id, state, next_at, code, response)
-          WHERE d.id = u.id AND d.state = 'sending' AND d.lease_owner = ${worker}`);
-      });
+                               ${col('code')}::int[], ${col('response')}::text[], ${col('durationMs')}::int[], ${col('server')}::text[],
+                               ${col('state')}::text[], ${col('nextAttemptAt', (d) => d?.toISOString() ?? null)}::timestamptz[])
+            AS u(id, run_id, attempted_at, success, code, response, duration_ms, server, state, next_at)
+        ), recorded AS (
+          INSERT INTO attempts (delivery_id, run_id, attempted_at, success, code, response, duration_ms, server, worker)
+          SELECT id, run_id, attempted_at, success, code, response, duration_ms, server, ${worker}::text FROM u
+        )
+        UPDATE deliveries d
+        SET state = u.state, next_attempt_at = u.next_at, last_code = u.code, last_response = u.response,
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM u
+        WHERE d.id = u.id AND d.lease_owner = ${worker}`);
     },
 
     /** Keeps this worker's leases alive while a slow batch is still being sent (a dead worker stops renewing). */
