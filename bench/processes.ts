@@ -63,12 +63,15 @@ export interface HeraldProcess {
   stop(): Promise<void>;
 }
 
+/** Node flags for the measuring processes (steps 2–4) that NODE_OPTIONS refuses, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`. */
+const MEASURE_FLAGS = (process.env.BENCH_SEND_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 /**
  * Starts `node <args>` in `cwd` (so no project `.env` is read) with exactly `env` (plus PATH);
  * the cleanup stops it if the benchmark ends first.
  */
 export function startHeraldProcess(cleanup: Cleanup, args: string[], env: Record<string, string>, cwd: string): HeraldProcess {
-  const nodeArgs = args[0] === MEASURE_SCRIPT ? ['--import', TSX_LOADER, ...args] : args;
+  const nodeArgs = args[0] === MEASURE_SCRIPT ? [...MEASURE_FLAGS, '--import', TSX_LOADER, ...args] : args;
   const child = spawn(process.execPath, nodeArgs, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TSX_TSCONFIG_PATH: TSCONFIG, ...env },
