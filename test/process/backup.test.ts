@@ -298,12 +298,14 @@ describe('herald backup and restore (embedded PGlite)', { skip: embedded ? false
     );
     assert.equal(treeDigest(dataDir), before);
 
-    // The backup as the Herald before the last migration made it: its indexes absent, its row gone.
+    // The backup as the Herald before the last migration (0008) made it: the attempts' foreign key
+    // and its index still there, the migration's row gone.
     const scratch = path.join(workDir, 'older-pgdata');
     const older = await PGlite.create({ dataDir: scratch, loadDataDir: new Blob([new Uint8Array(real.pgdata)]) });
     await older.exec(`
-      DROP INDEX recipients_owner_created_idx;
-      DROP INDEX recipients_owner_name_idx;
+      ALTER TABLE attempts ADD CONSTRAINT attempts_delivery_id_deliveries_id_fk
+        FOREIGN KEY (delivery_id) REFERENCES deliveries(id) ON DELETE CASCADE;
+      CREATE INDEX attempts_delivery_id_idx ON attempts (delivery_id);
       DELETE FROM drizzle.__drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM drizzle.__drizzle_migrations);
       CHECKPOINT;
     `);
@@ -324,13 +326,11 @@ describe('herald backup and restore (embedded PGlite)', { skip: embedded ? false
     // No Herald runs now: the restored database is looked at directly.
     const restored = await PGlite.create({ dataDir: path.join(dataDir, 'pgdata') });
     try {
-      const indexes = await restored.query<{ indexname: string }>(
-        "SELECT indexname FROM pg_indexes WHERE indexname IN ('recipients_owner_created_idx', 'recipients_owner_name_idx') ORDER BY 1",
+      const left = await restored.query<{ name: string }>(
+        `SELECT indexname AS name FROM pg_indexes WHERE indexname = 'attempts_delivery_id_idx'
+         UNION ALL SELECT conname FROM pg_constraint WHERE conname = 'attempts_delivery_id_deliveries_id_fk'`,
       );
-      assert.deepEqual(
-        indexes.rows.map((row) => row.indexname),
-        ['recipients_owner_created_idx', 'recipients_owner_name_idx'],
-      );
+      assert.deepEqual(left.rows, [], 'the migration dropped the foreign key and its index');
       const applied = await restored.query<{ n: number }>('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
       assert.equal(applied.rows[0]?.n, known);
     } finally {
