@@ -153,6 +153,37 @@ describe('crash safety', () => {
       .where(and(eq(deliveries.runId, run!.id), ne(deliveries.state, 'sent')));
     assert.equal(delivery?.state, 'unknown');
   });
+
+  test('a worker whose lease ran out cannot write its result over the unknown state, nor over a later claim', async () => {
+    const past = new Date(clock.now().getTime() - HOUR);
+    const m = await mailing({ kind: 'once' }, past, new Date(clock.now().getTime() + HOUR));
+    await t.c.scheduler.runDue();
+    const [run] = await runsOf(m.id);
+    const repository = (await import('./sending.repository.ts')).createSendingRepository(t.c.db);
+    const [claimed] = await repository.claimBatch(run!.id, 0, 10, 'slow-worker', -1);
+    await repository.expireLeases();
+    const late = {
+      deliveryId: claimed!.id,
+      runId: run!.id,
+      attemptedAt: clock.now(),
+      success: true,
+      code: 250,
+      response: '2.0.0 Ok',
+      durationMs: 1,
+      server: 'smtp.example:25',
+      state: 'sent' as const,
+      nextAttemptAt: null,
+    };
+    await repository.recordResults([late], 'slow-worker');
+    const stateOf = async () => (await t.c.db.select().from(deliveries).where(eq(deliveries.id, claimed!.id)))[0]?.state;
+    assert.equal(await stateOf(), 'unknown');
+
+    // Queued again by hand and claimed by another worker: the first one's write still changes nothing.
+    await t.c.db.update(deliveries).set({ state: 'queued' }).where(eq(deliveries.id, claimed!.id));
+    assert.equal((await repository.claimBatch(run!.id, 0, 10, 'other-worker', 60)).length, 1);
+    await repository.recordResults([{ ...late, state: 'failed' }], 'slow-worker');
+    assert.equal(await stateOf(), 'sending');
+  });
 });
 
 describe('suppressions during a run', () => {
