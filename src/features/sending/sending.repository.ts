@@ -175,7 +175,7 @@ export function createSendingRepository(db: Db) {
     },
 
     /**
-     * Writes a batch of attempts and the deliveries' new states in two statements, only for leases
+     * Writes a batch of attempts and the deliveries' new states in one statement, only for leases
      * still held. The lease owner alone says so (it is set only while a delivery is `sending`): a
      * condition on the state would lead the planner to the lease index, whose dead entries grow
      * with every claim of a large run, instead of the primary key.
