@@ -63,7 +63,7 @@ export interface HeraldProcess {
   stop(): Promise<void>;
 }
 
-/** Node flags for the measuring processes (steps 2–4) that NODE_OPTIONS refuses, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`. */
+/** Node flags for the measuring processes (steps 0–4) that NODE_OPTIONS refuses, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles`. */
 const MEASURE_FLAGS = (process.env.BENCH_SEND_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 /**
