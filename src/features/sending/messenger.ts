@@ -11,6 +11,8 @@ export interface OutgoingEmail {
   rendered: RenderedMessage;
   /** The whole message as sent: headers and body, CRLF line ends, DKIM-signed when configured. */
   raw: Buffer;
+  /** Every line of `raw` ends in CRLF, as `CompiledMime.build` writes them (see SmtpMail). */
+  crlfLines?: boolean;
   unsubscribeUrl: string;
 }
 
@@ -87,7 +89,7 @@ export function createSmtpMessenger(options: { smtpUrl: string; poolSize: number
   const pool = createSmtpPool({ url: options.smtpUrl, poolSize: options.poolSize });
   return {
     server: pool.server,
-    send: (mail) => pool.send({ from: mail.from, to: mail.to, raw: mail.raw }),
+    send: (mail) => pool.send({ from: mail.from, to: mail.to, raw: mail.raw, crlfLines: mail.crlfLines }),
     close: () => pool.close(),
   };
 }

@@ -155,6 +155,21 @@ describe('compileMime: the e-mail each recipient gets', () => {
     }
   });
 
+  test('no line on the wire starts with a dot, so SMTP has nothing to stuff, and the dots decode as written', async () => {
+    const body = `.lead\n\n..two\n\n.\n\n${'x'.repeat(74)}.{{name}}.\n\n{{name}}\n\n    .indented`;
+    for (const format of ['text', 'markdown'] as const) {
+      const mime = compileMime({ subject: '.{{name}}', body, format }, { from });
+      for (const name of ['.', '..', '.\r\n.', `.${'y'.repeat(80)}.`, 'Ada']) {
+        const built = mime.build(recipient({ name }));
+        const text = built.raw.toString('latin1');
+        assert.ok(!text.startsWith('.') && !text.includes('\n.'), `${format}, ${JSON.stringify(name)}: a line starts with a dot`);
+        const parsed = await simpleParser(built.raw);
+        assert.equal(parsed.text, built.rendered.text.replace(/\r\n?/g, '\n'));
+        assert.equal(parsed.html, built.rendered.html.replace(/\r\n?/g, '\n'));
+      }
+    }
+  });
+
   test('the boundary appears only where it delimits the parts, whatever the body says', async () => {
     const body = '--herald-\n\n--{{name}}--\n\n=?UTF-8?B?x?=\n\n.\n\n..';
     const { raw } = compileMime({ subject: 'S', body, format: 'text' }, { from }).build(recipient({ name: 'herald-' }));

@@ -32,7 +32,10 @@ export interface MimeRecipient {
 }
 
 export interface CompiledMime {
-  /** The rendered parts (for the dev mailbox) and the wire bytes (CRLF line ends, ready for DATA before dot-stuffing). */
+  /**
+   * The rendered parts (for the dev mailbox) and the wire bytes: CRLF line ends only, and no line
+   * that starts with '.' (quoted-printable writes such a dot as `=2E`), so DATA has nothing to add.
+   */
   build(recipient: MimeRecipient): { rendered: RenderedMessage; raw: Buffer };
   /** The envelope sender address taken from MAIL_FROM. */
   readonly envelopeFrom: string;
@@ -242,6 +245,17 @@ function writePart(boundary: string, type: string, template: MessageTemplate, sa
   };
 }
 
+/** The DKIM body hash of the pieces from `from` on, hashed where they lie instead of joined first. */
+function bodyHashOf(pieces: Piece[], from: number): string {
+  const hash = createHash('sha256');
+  for (let i = from; i < pieces.length; i++) {
+    const piece = pieces[i] as Piece;
+    if (typeof piece === 'string') hash.update(piece, 'latin1');
+    else hash.update(piece);
+  }
+  return hash.digest('base64');
+}
+
 /** The pieces as one buffer: one allocation, each piece copied once (every string piece is ASCII). */
 function joinPieces(pieces: Piece[]): Buffer {
   let length = 0;
@@ -280,8 +294,7 @@ function createDkimSigner(dkim: NonNullable<MimeOptions['dkim']>) {
   checked(dkim.domain, /^[A-Za-z0-9.-]{1,253}$/, 'DKIM_DOMAIN');
   checked(dkim.selector, /^[A-Za-z0-9._-]{1,63}$/, 'DKIM_SELECTOR');
   const names = `${signedHeaders.slice(0, 6).join(':')}:${CRLF} ${signedHeaders.slice(6).join(':')}`;
-  return (headers: string[], body: Buffer, bodyHash: string | null, date: Date): string => {
-    const bh = bodyHash ?? createHash('sha256').update(body).digest('base64');
+  return (headers: string[], bh: string, date: Date): string => {
     const t = Math.floor(date.getTime() / 1000);
     const unsigned = `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=${dkim.domain}; s=${dkim.selector};${CRLF} t=${t}; h=${names};${CRLF} bh=${bh};${CRLF} b=`;
     let data = '';
@@ -342,19 +355,20 @@ export function compileMime(
         `List-Unsubscribe: <${url}>,${CRLF} <${mailto}>`,
         'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
       ];
-      let body: Buffer | null = staticBody;
-      if (!body) {
-        const pieces: Piece[] = [];
+      // The header block goes first, once the body (and so its DKIM hash) is known: the e-mail is copied together once.
+      const pieces: Piece[] = [''];
+      if (staticBody) pieces.push(staticBody);
+      else {
         const slots = new SlotValues(values.slots);
         text.write(slots, pieces);
         pieces.push(CRLF);
         html.write(slots, pieces);
         pieces.push(closing);
-        body = joinPieces(pieces);
       }
-      const signature = signer ? signer(headers, body, staticBodyHash, recipient.date) : '';
+      const signature = signer ? signer(headers, staticBodyHash ?? bodyHashOf(pieces, 1), recipient.date) : '';
+      pieces[0] = signature + headers.join(CRLF) + CRLF + CRLF;
       // Every character is ASCII by now (encoded-words, checked values, base64), so latin1 is the quickest exact encoding.
-      const raw = joinPieces([signature + headers.join(CRLF) + CRLF + CRLF, body]);
+      const raw = joinPieces(pieces);
       return {
         get rendered() {
           return compiled.render({ name: recipient.name, email, unsubscribeUrl: url });

@@ -20,6 +20,8 @@ const samples = [
   'equals = sign, =3D looks encoded, ==',
   'Привет, Ада! Zoë Ångström 👩‍💻',
   '.\n.. dots at line starts\nFrom the start',
+  `${'x'.repeat(74)}.after a soft break`,
+  `${'x'.repeat(75)}.${'y'.repeat(74)}.`,
   'CRLF\r\nand CR\rand LF\nmixed',
   ' ',
   '',
@@ -32,7 +34,7 @@ test('quoted-printable decodes to the text with CRLF line ends', () => {
   }
 });
 
-test('output is ASCII, lines are at most 76 characters, with no whitespace run and no trailing whitespace', () => {
+test('output is ASCII, lines are at most 76 characters, with no whitespace run, no trailing whitespace and no leading dot', () => {
   for (const text of samples) {
     const encoded = encodeQuotedPrintable(text);
     assert.ok(/^[\x20-\x7e\r\n]*$/.test(encoded), JSON.stringify(text));
@@ -41,6 +43,7 @@ test('output is ASCII, lines are at most 76 characters, with no whitespace run a
       assert.ok(!/[ \t]{2}/.test(line), `whitespace run in ${JSON.stringify(line)}`);
       assert.ok(!/[ \t]$/.test(line), `trailing whitespace in ${JSON.stringify(line)}`);
       assert.ok(!line.includes('\t'), 'tabs are encoded');
+      assert.ok(!line.startsWith('.'), `a line starting with a dot would need SMTP dot-stuffing: ${JSON.stringify(line)}`);
     }
   }
 });

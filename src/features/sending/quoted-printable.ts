@@ -7,7 +7,8 @@
  * The output is 7-bit ASCII, its lines are at most 76 characters, and it never holds two
  * whitespace characters in a row or whitespace at the end of a line: DKIM's relaxed body
  * canonicalisation (which folds such runs) then leaves it unchanged, so the body hash can be
- * computed over the bytes as written.
+ * computed over the bytes as written. No line starts with '.', either (a dot there is written
+ * `=2E`): SMTP's dot-stuffing has nothing to do in such a part, so the client need not scan it.
  */
 
 const CRLF = '\r\n';
@@ -47,17 +48,18 @@ export function encodeQuotedPrintable(text: string): string {
       continue;
     }
     // A space after a space, or before a line end, is encoded: no whitespace run or trailing whitespace is written.
-    const literal: boolean =
+    let literal: boolean =
       byte === 32
         ? !afterSpace && i + 1 < bytes.length && bytes.charCodeAt(i + 1) !== 10
         : byte > 32 && byte < 127 && byte !== 61;
-    const length = literal ? 1 : 3;
     // Keep room for the '=' of a soft break.
-    if (lineLength + length > MAX_LINE - 1) {
+    if (lineLength + (literal ? 1 : 3) > MAX_LINE - 1) {
       out += bytes.slice(run, i) + SOFT_BREAK;
       run = i;
       lineLength = 0;
     }
+    if (byte === 46 && lineLength === 0) literal = false;
+    const length = literal ? 1 : 3;
     lineLength += length;
     afterSpace = byte === 32 && literal;
     if (!literal) {

@@ -104,6 +104,7 @@ export function createSender(deps: {
       from: mime.envelopeFrom,
       to: delivery.email,
       raw: built.raw,
+      crlfLines: true,
       get rendered() {
         return built.rendered;
       },

@@ -126,9 +126,21 @@ function assertSuccess(outcome: SmtpSendOutcome) {
   assert.equal(outcome.uncertain, false);
 }
 
+/** Every line of the body ends in CRLF (no bare LF): the sender may say so with `crlfLines`. */
+const hasCrlfLines = (body: string) => !/(^|[^\r])\n/.test(body);
+
+/**
+ * Sends the bodies round after round; in every second round the bodies whose lines all end in
+ * CRLF are flagged `crlfLines` (as Herald's MIME builder flags its e-mails).
+ */
 async function sendAllBodies(pool: ReturnType<typeof createSmtpPool>, count: number) {
-  const sent = Array.from({ length: count }, (_, id) => ({ id, raw: message(id, BODIES[id % BODIES.length]!) }));
-  const outcomes = await Promise.all(sent.map(({ id, raw }) => pool.send({ from: FROM, to: `r${id}@herald.test`, raw })));
+  const sent = Array.from({ length: count }, (_, id) => {
+    const body = BODIES[id % BODIES.length]!;
+    return { id, raw: message(id, body), crlfLines: Math.floor(id / BODIES.length) % 2 === 1 && hasCrlfLines(body) };
+  });
+  const outcomes = await Promise.all(
+    sent.map(({ id, raw, crlfLines }) => pool.send({ from: FROM, to: `r${id}@herald.test`, raw, crlfLines })),
+  );
   for (const outcome of outcomes) assertSuccess(outcome);
   return sent;
 }

@@ -37,6 +37,11 @@ export interface SmtpMail {
   from: string;
   to: string;
   raw: Buffer;
+  /**
+   * Every line of `raw` already ends in CRLF (as Herald's MIME builder writes them), so only a
+   * search for lines that start with '.' is left to do before it goes out.
+   */
+  crlfLines?: boolean;
 }
 
 export interface SmtpPool {
@@ -80,6 +85,7 @@ const CRLF_BYTES = Buffer.from('\r\n');
 const DOT_BYTES = Buffer.from('.');
 const END_BYTES = Buffer.from('.\r\n');
 const CRLF_END_BYTES = Buffer.from('\r\n.\r\n');
+const LF_DOT = Buffer.from('\n.');
 // An address goes into the command line as is: a CR, LF or space would let it add commands or parameters.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const UNSAFE_ADDRESS = /[\u0000-\u0020<>\u007f]/;
@@ -93,9 +99,13 @@ function failure(code: string, message: string): Error {
  * rewrite bare LF, and it is how "end of data" smuggling starts), a line starting with '.' gets
  * another '.', and the terminator follows a final CRLF. A message with CRLF lines and no "\n." is
  * written as it is; otherwise it is cut into slices of the original around the additions.
+ * `crlfLines` (see SmtpMail) spares the walk from line end to line end when no line starts with '.'.
  */
-function encodeData(raw: Buffer): Buffer[] {
+function encodeData(raw: Buffer, crlfLines = false): Buffer[] {
   if (raw.length === 0) return [END_BYTES];
+  if (crlfLines && raw[0] !== DOT && raw.indexOf(LF_DOT) === -1) {
+    return [raw, raw[raw.length - 1] === LF ? END_BYTES : CRLF_END_BYTES];
+  }
   const pieces: Buffer[] = raw[0] === DOT ? [DOT_BYTES] : [];
   let start = 0;
   for (let lf = raw.indexOf(LF); lf !== -1; lf = raw.indexOf(LF, lf + 1)) {
@@ -471,7 +481,7 @@ export function createSmtpPool(options: SmtpPoolOptions): SmtpPool {
       // With PIPELINING the next queued message's envelope rides in the same write as this data
       // (RFC 2920 lets a group start with message content): one write per message, not two.
       const next = connection.capabilities.pipelining && !closed ? takeChainable(connection) : null;
-      connection.sendData(encodeData(mail.raw), next ? envelope(connection, next.mail) : undefined, next ? 3 : 0);
+      connection.sendData(encodeData(mail.raw, mail.crlfLines), next ? envelope(connection, next.mail) : undefined, next ? 3 : 0);
       connection.chained = next;
       dotWritten = true;
       return replyOutcome(await connection.read(), server);
