@@ -1,11 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 
 /**
  * One-click unsubscribe links carry the owner and the address, signed with the instance secret:
  * nothing to store, nothing to guess, and a changed character invalidates the link.
  */
 export function createUnsubscribeTokens(secretKey: string) {
-  const sign = (payload: string) => createHmac('sha256', `unsubscribe:${secretKey}`).update(payload).digest('base64url');
+  // A key object is prepared once; a string key would be copied into a new one for every link.
+  const key = createSecretKey(Buffer.from(`unsubscribe:${secretKey}`, 'utf8'));
+  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
   return {
     create(ownerId: number, email: string): string {
       const payload = Buffer.from(JSON.stringify([ownerId, email])).toString('base64url');
