@@ -214,14 +214,15 @@ function escapeHtml(text: string): string {
 /** A recipient's value inside a link or image address: every character that could end or steer it is encoded. */
 const addressPart = (value: string) => escapeHtml(encodeURIComponent(value).replaceAll('%40', '@'));
 
-/** A character a URL cannot hold as it is. */
+/** A character a URL cannot hold as it is (the global copy replaces every one). */
 const urlUnsafe = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/u;
+const urlUnsafeAll = new RegExp(urlUnsafe.source, 'gu');
 
 /** Herald's unsubscribe URL as an address: percent-encodes only what a URL cannot hold, keeping it equivalent. */
 const unsubscribeAddress = (url: string) =>
   escapeHtml(
     urlUnsafe.test(url)
-      ? url.replace(new RegExp(urlUnsafe.source, 'gu'), (c) =>
+      ? url.replace(urlUnsafeAll, (c) =>
           [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
         )
       : url,

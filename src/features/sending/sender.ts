@@ -104,6 +104,7 @@ export function createSender(deps: {
       from: mime.envelopeFrom,
       to: delivery.email,
       raw: built.raw,
+      // `build` writes CRLF line ends only, so the SMTP client skips its bare-LF walk.
       crlfLines: true,
       get rendered() {
         return built.rendered;
