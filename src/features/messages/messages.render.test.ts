@@ -256,6 +256,17 @@ describe('compileMessage', () => {
     assert.equal(decodeAttribute(hrefs[1]?.[2] ?? ''), unsubscribeUrl, 'the autolink shows the URL as text');
   });
 
+  test('an unsubscribe URL with characters a URL cannot hold is percent-encoded in the link, and means the same', () => {
+    const unsubscribeUrl = 'https://herald.example/mail é/unsubscribe/tok';
+    const out = compileMessage({ subject: 'S', body: '[Unsubscribe]({{unsubscribe_url}})', format: 'markdown' }).render({
+      ...vars,
+      unsubscribeUrl,
+    });
+    const href = /<a href="([^"]*)">/.exec(out.html)?.[1] ?? '';
+    assert.equal(href, 'https://herald.example/mail%20%C3%A9/unsubscribe/tok');
+    assert.equal(decodeURI(href), unsubscribeUrl);
+  });
+
   test('an empty value leaves the formatting around it, and <{{email}}> shows the address', () => {
     assert.equal(
       bodyOf(compileMessage({ subject: 'S', body: '**{{name}}**', format: 'markdown' }).render({ ...vars, name: '' }).html),
