@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { insertMailingWithAttempts } from '../../../test/support/attempt-fixtures.ts';
 import { seedMailing } from '../../../test/support/sending-run.ts';
 import { attempts, deliveries, mailingRecipients, mailings, recipients, runs, suppressions, users } from '../../db/schema.ts';
-import { createSendingRepository } from './sending.repository.ts';
+import { createSendingRepository, LARGE_RUN } from './sending.repository.ts';
 
 let t: TestApp;
 before(async () => {
@@ -162,6 +162,43 @@ describe('send now', () => {
     assert.equal(await t.c.db.$count(runs, eq(runs.mailingId, m.mailingId)), 0);
     const api = await m.agent.api('POST', `/api/v1/mailings/${m.mailingId}/send`);
     assert.equal(api.json().code, 'MAILING_COMPLETED');
+  });
+});
+
+describe('creating a run', () => {
+  test('a large mailing materialises like a small one: each own recipient once, suppressed ones counted, nobody else', async () => {
+    // Paused, so this process's sender leaves the run alone while it is looked at.
+    const m = await seedMailing(t.c, LARGE_RUN, { label: 'large', paused: true });
+    const stranger = await seedMailing(t.c, 1, { label: 'stranger' });
+    const [foreign] = await t.c.db.select().from(recipients).where(eq(recipients.email, stranger.emails[0]!));
+    await t.c.db.insert(mailingRecipients).values({ mailingId: m.mailingId, recipientId: foreign!.id });
+    const suppressed = [m.emails[0]!, m.emails[4999]!, m.emails[LARGE_RUN - 1]!];
+    await t.c.db
+      .insert(suppressions)
+      .values(suppressed.map((email) => ({ ownerId: m.user.id, email, reason: 'manual' as const })));
+
+    const runId = await createSendingRepository(t.c.db).createRun({
+      mailingId: m.mailingId,
+      trigger: 'manual',
+      occurrenceAt: null,
+      startedBy: m.user.id,
+    });
+    const [run] = await t.c.db.select().from(runs).where(eq(runs.id, runId!));
+    assert.deepEqual([run?.total, run?.suppressed], [LARGE_RUN, 3]);
+    const rows = await t.c.db
+      .select({ email: deliveries.email, fullName: deliveries.fullName, state: deliveries.state })
+      .from(deliveries)
+      .where(eq(deliveries.runId, runId!));
+    assert.equal(rows.length, LARGE_RUN);
+    assert.deepEqual(new Set(rows.map((d) => d.email)), new Set(m.emails), "every own address once, the stranger's not");
+    assert.deepEqual(
+      rows
+        .filter((d) => d.state === 'suppressed')
+        .map((d) => d.email)
+        .sort(),
+      [...suppressed].sort(),
+    );
+    assert.equal(rows.find((d) => d.email === m.emails[42])?.fullName, 'Person 42');
   });
 });
 
