@@ -92,6 +92,10 @@ describe('loadConfig', () => {
     ['SEND_RATE_PER_DOMAIN=0', { SEND_RATE_PER_DOMAIN: '0' }, 'SEND_RATE_PER_DOMAIN'],
     ['SEND_RATE_PER_SERVER=fast', { SEND_RATE_PER_SERVER: 'fast' }, 'SEND_RATE_PER_SERVER'],
     ['SMTP_CLIENT=telnet', { SMTP_CLIENT: 'telnet' }, 'SMTP_CLIENT'],
+    ['HOME_PAGE_CACHE_SECONDS=-1', { HOME_PAGE_CACHE_SECONDS: '-1' }, 'HOME_PAGE_CACHE_SECONDS'],
+    ['HOME_PAGE_CACHE_SECONDS=1.5', { HOME_PAGE_CACHE_SECONDS: '1.5' }, 'HOME_PAGE_CACHE_SECONDS'],
+    ['HOME_PAGE_CACHE_SECONDS=a day', { HOME_PAGE_CACHE_SECONDS: 'a day' }, 'HOME_PAGE_CACHE_SECONDS'],
+    ['HOME_PAGE_CACHE_SECONDS=86400', { HOME_PAGE_CACHE_SECONDS: '86400' }, 'HOME_PAGE_CACHE_SECONDS'],
   ];
   for (const [label, env, variable] of bad) {
     test(`${label} throws a ConfigError naming the variable, and writes nothing`, () => {
