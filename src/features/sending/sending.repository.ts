@@ -225,11 +225,14 @@ export function createSendingRepository(db: Db) {
         WHERE d.id = u.id AND d.lease_owner = ${worker}`);
     },
 
-    /** Keeps this worker's leases alive while a slow batch is still being sent (a dead worker stops renewing). */
+    /**
+     * Keeps this worker's leases alive while a slow batch is still being sent (a dead worker stops
+     * renewing). As in recordResults, the lease owner alone marks a delivery being sent.
+     */
     async renewLeases(ids: number[], worker: string, leaseSeconds: number): Promise<void> {
       await db.execute(
         sql`UPDATE deliveries SET lease_expires_at = now() + make_interval(secs => ${leaseSeconds})
-            WHERE id = ANY(${pgArray(ids)}::bigint[]) AND state = 'sending' AND lease_owner = ${worker}`,
+            WHERE id = ANY(${pgArray(ids)}::bigint[]) AND lease_owner = ${worker}`,
       );
     },
 
