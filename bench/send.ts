@@ -46,12 +46,16 @@ const TARGETS = { postgres: 0.5, pglite: 0.25, peakMb: 100, materialiseSeconds: 
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** One smtp-source run into the sink with a setting of the limit's: 5 KB messages, one per recipient of Herald's runs. */
+const runSource = (sink: Sink, setting: { sessions: number; persistent: boolean }) =>
+  runSmtpSource(sink, { ...setting, messages: settings.recipients, size: 5120 });
+
 /** smtp-source with a new connection per message and with persistent ones (-d), at two session counts; the best is the limit. */
 async function measureLimit(sink: Sink): Promise<SourceResult> {
   const results: SourceResult[] = [];
   for (const persistent of [false, true]) {
     for (const sessions of [8, 32]) {
-      const result = await runSmtpSource(sink, { sessions, persistent, messages: settings.recipients, size: 5120 });
+      const result = await runSource(sink, { sessions, persistent });
       say(
         `  smtp-source -s ${sessions}${persistent ? ' -d' : '   '} -l 5120 -m ${settings.recipients}: ${rate(result.rate)} (${seconds(result.seconds)})`,
       );
@@ -116,12 +120,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   );
   const rounds: Round[] = [];
   for (let n = 1; n <= settings.rounds; n++) {
-    const source = await runSmtpSource(sink, {
-      sessions: limit.sessions,
-      persistent: limit.persistent,
-      messages: settings.recipients,
-      size: 5120,
-    });
+    const source = await runSource(sink, limit);
     say(`  round ${n}: smtp-source ${rate(source.rate)}`);
     const onPostgres = await measureSend(cleanup, sink, { ...common, databaseUrl: await createDatabase(postgres.url) });
     say(`    PostgreSQL: ${describeSend(onPostgres, source.rate)}`);
